@@ -1,0 +1,1 @@
+"""Dagster assets: ingest (sources → raw DuckDB tables), dbt models, and the polars thesis summary."""

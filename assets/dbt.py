@@ -1,0 +1,68 @@
+"""dbt models as Dagster assets: staging views and one mart table per thesis pillar.
+
+dbt tests become asset checks (those of severity error block downstream assets, like the
+Great Expectations gates). The manifest is built by `make` (`dbt parse`), never at import;
+under `dagster dev` it is re-parsed when the project changes.
+"""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.resources import DBT_PROJECT_DIR, WarehouseResource
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+
+class ThesisTranslator(DagsterDbtTranslator):
+    """Groups come from each model's `meta.dagster.group` (set per folder in dbt_project.yml)."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        return spec.merge_attributes(kinds={"duckdb"})
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=ThesisTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+    ),
+    pool="warehouse",
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    # dbt runs in a subprocess whose profile reads $WAREHOUSE_PATH: point it at the file the
+    # warehouse resource resolved, so dbt and the Python assets always share one warehouse.
+    os.environ["WAREHOUSE_PATH"] = warehouse.resolved_path()
+    invocation = dbt.cli(["build"], context=context, target_path=dbt_project.target_path / "dagster")
+    # Row counts are added here rather than with dagster-dbt's fetch_row_counts(): that opens the
+    # dbt adapter's DuckDB connection inside this process and keeps it, which then blocks every
+    # other connection the run opens with our settings.
+    events = list(invocation.stream())
+    with warehouse.connect(read_only=True) as con:
+        for event in events:
+            if isinstance(event, dg.Output) and event.output_name:
+                table = _relation(context, event)
+                if table:
+                    rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+                    event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
+            yield event
+
+
+def _relation(context: dg.AssetExecutionContext, output: dg.Output) -> str | None:
+    """`schema.table` of a model's output, from its spec (the database part depends on the file name)."""
+    key = context.assets_def.keys_by_output_name[output.output_name]
+    name = context.assets_def.specs_by_key[key].metadata.get("dagster/table_name")
+    return ".".join(str(name).split(".")[-2:]) if name else None

@@ -1,0 +1,131 @@
+"""What every connector shares: the body it fetched, the errors it raises, and the Connector contract."""
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pyarrow as pa
+
+Origin = Literal["demo", "live", "replay"]
+
+
+class SourceError(Exception):
+    """A source answered with something that is not the data we asked for.
+
+    The message always names the source, the series and where in the body the problem is, so an
+    operator reading a failed run knows which request to look at.
+    """
+
+    def __init__(self, source: str, series: str, problem: str, where: str | None = None):
+        self.source, self.series, self.problem, self.where = source, series, problem, where
+        location = f" at {where}" if where else ""
+        super().__init__(f"{source}/{series}{location}: {problem}")
+
+
+class SeriesMissing(SourceError):
+    """The series is absent (e.g. not in a replay snapshot): reported per series, never fatal."""
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One GET: the URL, its query parameters and headers, and the extension of the body it returns."""
+
+    url: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    ext: Literal["csv", "json"] = "csv"
+    # Query parameters whose values are secrets: redacted wherever the URL is shown or stored.
+    secret_params: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Body:
+    """A response body exactly as the source sent it, with where and when it came from."""
+
+    source: str
+    key: str
+    ext: Literal["csv", "json"]
+    content: bytes
+    origin: Origin
+    fetched_at: dt.datetime
+    url: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+    def text(self) -> str:
+        """Decode as UTF-8, tolerating a byte-order mark; a body that is not text is a SourceError."""
+        try:
+            return self.content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SourceError(self.source, self.key, "body is not UTF-8 text", f"byte {exc.start}") from None
+
+
+@dataclass(frozen=True)
+class Window:
+    """The date range a request asks for; `end` is the as-of date of the run."""
+
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class Connector:
+    """The contract a source family fulfils; `assets/ingest.py` drives every source through it.
+
+    request: the HTTP request for one series and window (live mode).
+    parse:   body → Arrow table in `schema`, or SourceError naming the series and the row.
+    demo:    a deterministic synthetic body in the source's exact wire format (demo mode).
+    table:   the raw table (`raw.<table>`), keyed by `key`; `series_column` holds the catalog id
+             and `date_column` the observation date (for lookback windows and metadata).
+    revision_columns: the values whose change is a revision (the old version goes to history);
+             other attributes (vintage stamps, names) are kept from the version first seen.
+    """
+
+    source: str
+    description: str
+    request: Callable[..., HttpRequest]
+    parse: Callable[[Body], pa.Table]
+    demo: Callable[..., bytes]
+    demo_ext: Literal["csv", "json"]
+    table: str
+    schema: pa.Schema
+    key: tuple[str, ...]
+    series_column: str
+    date_column: str
+    revision_columns: tuple[str, ...]
+
+
+# Values this large are unit mistakes or corrupt bodies in every series we load (world GDP is ~1e14).
+ABSURD_MAGNITUDE = 1e16
+
+
+def check_observations(
+    source: str,
+    series: str,
+    rows: list[tuple[str, dt.date, float | None]],
+    *,
+    positive: bool,
+    latest_allowed: dt.date,
+) -> None:
+    """Reject the rows no source should send: duplicates, future dates, impossible values.
+
+    `rows` are (where, date, value) with `where` a human location such as "line 12".
+    Unsorted rows are fine (the raw layer is keyed, not ordered); everything else fails loudly.
+    """
+    seen: dict[dt.date, str] = {}
+    for where, day, value in rows:
+        if day in seen:
+            raise SourceError(source, series, f"duplicate date {day} (first at {seen[day]})", where)
+        seen[day] = where
+        if day > latest_allowed:
+            raise SourceError(source, series, f"date {day} is in the future (after {latest_allowed})", where)
+        if value is None:
+            continue
+        if value != value or abs(value) >= ABSURD_MAGNITUDE:
+            raise SourceError(source, series, f"absurd value {value!r}", where)
+        if positive and value <= 0:
+            raise SourceError(source, series, f"non-positive value {value!r} for a positive series", where)

@@ -1,0 +1,1 @@
+"""Great Expectations suites that gate the thesis summary, run as blocking Dagster asset checks."""

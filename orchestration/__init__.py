@@ -1,0 +1,1 @@
+"""Dagster wiring for the thesis warehouse: definitions, resources, jobs, schedules, sensors."""

@@ -1,0 +1,205 @@
+"""`make run` and `make sql`: the pipeline with readable progress, and the analysts' SQL shell.
+
+`run` executes the daily job in this process against the project's Dagster instance (so the run
+shows up in the UI), prints one line per step as it starts and ends, writes the full event log
+to a file, and prints the thesis summary. A failure names the asset or check and why.
+"""
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import polars as pl
+
+from orchestration.resources import data_dir
+
+_SHOWN = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EVALUATION", "STEP_UP_FOR_RETRY"}
+
+
+class Progress:
+    """Follows a run's event log from a thread: progress to stdout, everything to the log file."""
+
+    def __init__(self, instance, run_id: str, total_steps: int, log_path: Path, out: TextIO):
+        self.instance, self.run_id, self.total, self.out = instance, run_id, total_steps, out
+        self.log = log_path.open("a")
+        self.started = time.monotonic()
+        self.step_started: dict[str, float] = {}
+        self.done = 0
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._cursor = 0
+        self._thread = threading.Thread(target=self._follow, daemon=True)
+
+    def __enter__(self) -> "Progress":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._drain()
+        self.log.close()
+
+    def _say(self, text: str) -> None:
+        elapsed = time.monotonic() - self.started
+        print(f"[{self.done:>2}/{self.total}] {elapsed:6.1f}s  {text}", file=self.out, flush=True)
+
+    def _follow(self) -> None:
+        while not self._stop.wait(0.25):
+            self._drain()
+
+    def _drain(self) -> None:
+        records = self.instance.all_logs(self.run_id)
+        for record in records[self._cursor :]:
+            self._handle(record)
+        self._cursor = len(records)
+
+    def _handle(self, record) -> None:
+        stamp = dt.datetime.fromtimestamp(record.timestamp).isoformat(timespec="milliseconds")
+        event = record.dagster_event
+        kind = event.event_type_value if event else "LOG"
+        step = record.step_key or ""
+        self.log.write(f"{stamp} {kind:<28} {step} {record.user_message or ''}\n")
+        if event is None or kind not in _SHOWN:
+            return
+        if kind == "STEP_START":
+            self.step_started[step] = time.monotonic()
+            self._say(f"▶ {step}")
+        elif kind == "STEP_SUCCESS":
+            self.done += 1
+            took = time.monotonic() - self.step_started.get(step, self.started)
+            self._say(f"✓ {step} ({took:.1f}s)")
+        elif kind == "STEP_UP_FOR_RETRY":
+            self._say(f"↻ {step} will be retried: {record.user_message}")
+        elif kind == "STEP_FAILURE":
+            self.done += 1
+            error = event.step_failure_data.error if event.step_failure_data else None
+            if error is not None:
+                self.log.write(error.to_string() + "\n")
+                while error.cause is not None:  # the user-facing reason is the innermost cause
+                    error = error.cause
+            reason = (error.message.strip().splitlines() or ["?"])[0] if error else record.user_message
+            self.failures.append(f"{step}: {reason}")
+            self._say(f"✗ {step} FAILED: {reason}")
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                check = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                level = evaluation.severity.value
+                detail = {
+                    k: v.value for k, v in evaluation.metadata.items() if k in ("failed", "warnings", "rows")
+                }
+                self.failures.append(f"check {check} did not pass ({level}) {detail}")
+                self._say(f"! check {check} did not pass ({level}) {detail}")
+
+
+@contextlib.contextmanager
+def _stdio_to(log_path: Path) -> Iterator[TextIO]:
+    """Send this process's stdout/stderr (dbt's output included) to the log; yield the terminal."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved_out, saved_err = os.dup(1), os.dup(2)
+    terminal = os.fdopen(os.dup(1), "w", buffering=1)
+    with log_path.open("a") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield terminal
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved_out, 1)
+            os.dup2(saved_err, 2)
+            os.close(saved_out)
+            os.close(saved_err)
+            terminal.close()
+
+
+def _print_summary(warehouse_path: str) -> None:
+    import duckdb
+
+    with duckdb.connect(warehouse_path, read_only=True) as con:
+        summary = con.sql(
+            """
+            select row_type, pillar, metric, observation_date, round(value, 2) as value, status, evidence
+            from marts.thesis_summary
+            order by case row_type when 'metric' then 0 when 'pillar' then 1 else 2 end, pillar, metric
+            """
+        ).pl()
+    with pl.Config(tbl_rows=200, tbl_width_chars=200, fmt_str_lengths=110, tbl_hide_dataframe_shape=True):
+        print(summary.filter(pl.col("row_type") != "verdict").drop("row_type"))
+    verdict = summary.filter(pl.col("row_type") == "verdict").row(0, named=True)
+    print(f"\nVERDICT: {verdict['evidence']}")
+
+
+def run() -> int:
+    import dagster as dg
+    from dagster._core.execution.api import create_execution_plan
+    from dagster._core.utils import make_new_run_id
+
+    from orchestration.definitions import defs
+    from orchestration.resources import SourceSettings, WarehouseResource
+
+    if not os.environ.get("DAGSTER_HOME"):
+        print("DAGSTER_HOME is not set: run this through `make run`.", file=sys.stderr)
+        return 2
+    instance = dg.DagsterInstance.get()
+    job = defs.resolve_job_def("thesis_daily")
+    run_id = make_new_run_id()
+    log_path = data_dir() / "logs" / f"run-{dt.datetime.now():%Y%m%d-%H%M%S}-{run_id[:8]}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    total = len(create_execution_plan(job).step_keys_to_execute)
+    sources, warehouse = SourceSettings(), WarehouseResource()
+    print(
+        f"Thesis warehouse: {sources.resolved_mode()} mode, as of {sources.reference_date()}, "
+        f"warehouse {warehouse.resolved_path()}\nFull log: {log_path}\n",
+        flush=True,
+    )
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    with _stdio_to(log_path) as terminal, Progress(instance, run_id, total, log_path, terminal) as progress:
+        result = job.execute_in_process(
+            instance=instance, run_id=run_id, raise_on_error=False, run_config=quiet
+        )
+    elapsed = time.monotonic() - progress.started
+    if not result.success:
+        print(f"\nRun {run_id} FAILED after {elapsed:.1f}s:", file=sys.stderr)
+        for failure in progress.failures or ["see the log"]:
+            print(f"  - {failure}", file=sys.stderr)
+        print(f"Full log: {log_path}", file=sys.stderr)
+        return 1
+    print(f"\nRun {run_id} succeeded in {elapsed:.1f}s. Full log: {log_path}\n")
+    _print_summary(warehouse.resolved_path())
+    return 0
+
+
+def sql() -> int:
+    """Open the published copy read-only in the DuckDB CLI (never the live file)."""
+    from assets.publish import published_path
+    from orchestration.resources import WarehouseResource
+
+    target = published_path(WarehouseResource())
+    if not target.exists():
+        print(f"No published warehouse at {target} yet: run `make run` first.", file=sys.stderr)
+        return 1
+    cli = Path(sys.executable).with_name("duckdb")
+    print(f"Read-only session on {target} (published after the last successful run). .help for help.")
+    os.execv(cli, [str(cli), "-readonly", str(target)])  # noqa: S606 (a fixed binary, no shell)
+    return 0  # unreachable: execv replaces this process
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.cli")
+    parser.add_argument("command", choices=["run", "sql"])
+    args = parser.parse_args(argv)
+    return {"run": run, "sql": sql}[args.command]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Resources: the DuckDB warehouse, where source bodies come from, and dbt.
+
+Configuration is read when a run starts, never at import: a missing variable cannot break the
+code location, and every field can be overridden in the launchpad.
+"""
+
+import datetime as dt
+import functools
+import importlib.metadata
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource
+from packaging.version import Version
+from pydantic import Field
+
+from assets.sources.bodies import BodySource, DemoBodies, LiveBodies, ReplayBodies, recorded_at
+from assets.sources.http import HttpClient
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# Files are created in the v1.5 storage format so the DuckDB CLI (1.5.x, the newest released)
+# and other DuckDB-based tools can open the warehouse; duckdb 2.0 keeps the format on later writes.
+STORAGE_VERSION = "v1.5.0"
+CONNECTION_CONFIG = {"storage_compatibility_version": STORAGE_VERSION, "autoinstall_known_extensions": False}
+
+
+def _from_project(path: str) -> Path:
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def data_dir() -> Path:
+    """Everything the pipeline writes besides the warehouse: published copy, reports, Data Docs."""
+    return _from_project(os.environ.get("THESIS_DATA_DIR", "data"))
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file (schemas raw, staging, marts)."""
+
+    path: str | None = Field(
+        default=None,
+        description="DuckDB file or `md:` target. Default: $WAREHOUSE_PATH, else data/warehouse.duckdb.",
+    )
+
+    def resolved_path(self) -> str:
+        path = self.path or os.environ.get("WAREHOUSE_PATH") or str(data_dir() / "warehouse.duckdb")
+        if path.startswith("md:") or path == ":memory:":
+            return path
+        return str(_from_project(path))
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        path = self.resolved_path()
+        if not path.startswith("md:") and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        config = {} if read_only else dict(CONNECTION_CONFIG)
+        con = duckdb.connect(path, read_only=read_only, config=config)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class SourceSettings(dg.ConfigurableResource):
+    """Where source bodies come from: demo (synthetic, offline), live (HTTP) or replay (a snapshot)."""
+
+    mode: str | None = Field(
+        default=None, description="demo, live or replay. Default: $THESIS_SOURCE_MODE, else demo."
+    )
+    snapshot_dir: str | None = Field(default=None, description="Replay input. Default: $THESIS_SNAPSHOT_DIR.")
+    record_dir: str | None = Field(
+        default=None, description="Live mode saves every body here. Default: $THESIS_RECORD_DIR."
+    )
+    as_of: str | None = Field(
+        default=None,
+        description="Run as of this ISO date (demo end date). Default: $THESIS_AS_OF, else today (UTC).",
+    )
+    http_timeout_s: float = Field(default=30.0, description="Per-request timeout in seconds.")
+
+    def resolved_mode(self) -> str:
+        mode = self.mode or os.environ.get("THESIS_SOURCE_MODE") or "demo"
+        if mode not in ("demo", "live", "replay"):
+            raise dg.Failure(f"THESIS_SOURCE_MODE must be demo, live or replay, not {mode!r}")
+        return mode
+
+    def as_of_date(self) -> dt.date:
+        value = self.as_of or os.environ.get("THESIS_AS_OF")
+        return dt.date.fromisoformat(value) if value else dt.datetime.now(dt.UTC).date()
+
+    def reference_date(self) -> dt.date:
+        """The date freshness is judged against: the snapshot's recording date in replay mode."""
+        if self.resolved_mode() == "replay":
+            snapshot = self._dir(self.snapshot_dir, "THESIS_SNAPSHOT_DIR")
+            stamp = recorded_at(snapshot) if snapshot else None
+            if stamp is not None:
+                return stamp.date()
+        return self.as_of_date()
+
+    def _dir(self, value: str | None, env: str) -> Path | None:
+        chosen = value or os.environ.get(env)
+        return _from_project(chosen) if chosen else None
+
+    @contextmanager
+    def bodies(self) -> Iterator[BodySource]:
+        mode = self.resolved_mode()
+        if mode == "demo":
+            yield DemoBodies()
+            return
+        if mode == "replay":
+            snapshot = self._dir(self.snapshot_dir, "THESIS_SNAPSHOT_DIR")
+            if snapshot is None or not snapshot.is_dir():
+                raise dg.Failure(f"replay mode needs THESIS_SNAPSHOT_DIR to be a directory (got {snapshot})")
+            yield ReplayBodies(snapshot)
+            return
+        client = HttpClient(timeout=self.http_timeout_s)
+        try:
+            # The key is read here, at run time, and never becomes run config: config is stored
+            # in the event log, and a key must not be stored anywhere.
+            key = os.environ.get("FRED_API_KEY") or None
+            yield LiveBodies(
+                client, fred_api_key=key, record_dir=self._dir(self.record_dir, "THESIS_RECORD_DIR")
+            )
+        finally:
+            client.close()
+
+
+class DbtResource(DbtCliResource):
+    """dbt, run from this venv.
+
+    dagster-dbt asks `dbt --version` on every run to learn the dbt version, and dbt then queries
+    PyPI for newer releases (about 2.4 s per run, and a network call that no setting disables).
+    The dbt that runs is the one installed next to this interpreter, so its version is read from
+    the package metadata instead.
+    """
+
+    @functools.cached_property
+    def _cli_version(self) -> Version:
+        return Version(importlib.metadata.version("dbt-core"))
+
+
+def dbt_executable() -> str:
+    """The venv's dbt, found next to the running interpreter when the venv is not activated."""
+    return shutil.which("dbt") or str(Path(sys.executable).with_name("dbt"))

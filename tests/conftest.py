@@ -1,0 +1,80 @@
+"""Hermetic tests: no network from this process or its subprocesses, a temporary warehouse each."""
+
+import datetime as dt
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REAL_DATA = Path(os.environ.get("THESIS_REAL_DATA", PROJECT_ROOT.parent / "shared" / "real-data"))
+FIXTURES = Path(__file__).parent / "fixtures"
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+_real_connect = socket.socket.connect
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else None
+    if self.family != socket.AF_UNIX and host not in _LOOPBACK:
+        raise OSError(f"network blocked in tests: connect to {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    if host not in _LOOPBACK and host is not None:
+        raise OSError(f"network blocked in tests: DNS lookup of {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _block_network():
+    """Sockets to anything but loopback fail; subprocesses (dbt) get a dead proxy."""
+    socket.socket.connect = _guarded_connect
+    socket.getaddrinfo = _guarded_getaddrinfo
+    saved = {k: os.environ.get(k) for k in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")}
+    os.environ.update(
+        HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9", NO_PROXY="127.0.0.1,localhost"
+    )
+    os.environ.update(DAGSTER_DISABLE_TELEMETRY="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
+    yield
+    socket.socket.connect = _real_connect
+    socket.getaddrinfo = _real_getaddrinfo
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture
+def real_data() -> Path:
+    if not REAL_DATA.is_dir():
+        pytest.skip(f"real payloads not found at {REAL_DATA} (set THESIS_REAL_DATA to ../shared/real-data)")
+    return REAL_DATA
+
+
+@pytest.fixture
+def warehouse_env(tmp_path, monkeypatch) -> Path:
+    """A fresh warehouse file and data directory, selected the way users select them: by env."""
+    path = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("WAREHOUSE_PATH", str(path))
+    monkeypatch.setenv("THESIS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("THESIS_SOURCE_MODE", "demo")
+    monkeypatch.setenv("THESIS_AS_OF", "2026-11-24")
+    for var in ("THESIS_SNAPSHOT_DIR", "THESIS_RECORD_DIR", "FRED_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _manifest(_block_network):
+    """The dbt manifest the definitions load; `make` builds it, this parses once if it is missing."""
+    from orchestration.resources import DBT_PROJECT_DIR, dbt_executable
+
+    if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
+        subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, check=True)

@@ -1,0 +1,98 @@
+"""The raw layer: idempotent upserts, revisions kept in history, failed loads change nothing."""
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from assets import raw
+from assets.sources import fred
+from assets.sources.base import Body
+from tests.conftest import NOW
+
+
+def parsed(csv: str, when: dt.datetime = NOW) -> raw.Parsed:
+    body = Body("fred", "DTWEXBGS", "csv", csv.encode(), "replay", when, "test://fred")
+    return raw.Parsed(body, fred.parse(body))
+
+
+def snapshot(con) -> list[tuple]:
+    return con.execute("select * from raw.fred_observations order by obs_date").fetchall()
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    yield connection
+    connection.close()
+
+
+BODY = "observation_date,DTWEXBGS\n2025-01-02,100.0\n2025-01-03,101.0\n2025-01-06,\n"
+
+
+def test_reloading_the_same_payload_changes_nothing(con):
+    first = raw.load(con, fred.CONNECTOR, [parsed(BODY)], [], run_id="r1")
+    before = snapshot(con)
+    second = raw.load(con, fred.CONNECTOR, [parsed(BODY, NOW + dt.timedelta(days=1))], [], run_id="r2")
+    assert (first[0].rows_new, second[0].rows_new, second[0].rows_revised) == (3, 0, 0)
+    assert snapshot(con) == before
+    assert con.execute("select count(*) from raw.fred_observations_history").fetchall() == [(0,)]
+
+
+def test_a_revised_value_keeps_its_previous_version(con):
+    raw.load(con, fred.CONNECTOR, [parsed(BODY)], [], run_id="r1")
+    revised = BODY.replace("101.0", "101.5").replace("2025-01-06,", "2025-01-06,99.0")
+    later = NOW + dt.timedelta(days=7)
+    stats = raw.load(con, fred.CONNECTOR, [parsed(revised, later)], [], run_id="r2")
+    assert (stats[0].rows_new, stats[0].rows_revised) == (0, 2)
+    current = {
+        r[0]: r[1] for r in con.execute("select obs_date, value from raw.fred_observations").fetchall()
+    }
+    assert current[dt.date(2025, 1, 3)] == 101.5 and current[dt.date(2025, 1, 6)] == 99.0
+    history = con.execute(
+        "select obs_date, value, fetched_at, superseded_at is not null "
+        "from raw.fred_observations_history order by 1"
+    ).fetchall()
+    assert [(h[0], h[1]) for h in history] == [(dt.date(2025, 1, 3), 101.0), (dt.date(2025, 1, 6), None)]
+    assert all(h[2] == NOW and h[3] for h in history)
+
+
+def test_every_row_carries_its_lineage(con):
+    raw.load(con, fred.CONNECTOR, [parsed(BODY)], [], run_id="r1")
+    rows = con.execute(
+        "select distinct origin, fetched_at, body_sha256 from raw.fred_observations"
+    ).fetchall()
+    assert rows == [("replay", NOW, parsed(BODY).body.sha256)]
+
+
+def test_a_load_that_fails_midway_leaves_the_table_as_it_was(con, monkeypatch):
+    raw.load(con, fred.CONNECTOR, [parsed(BODY)], [], run_id="r1")
+    before = snapshot(con)
+
+    def broken_merge(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(raw, "upsert", broken_merge)
+    with pytest.raises(RuntimeError):
+        raw.load(con, fred.CONNECTOR, [parsed(BODY.replace("100.0", "1.0"))], [], run_id="r2")
+    assert snapshot(con) == before
+    assert con.execute("select count(*) from raw.load_audit where run_id = 'r2'").fetchall() == [(0,)]
+
+
+def test_failures_are_audited_without_touching_data(con):
+    raw.load(
+        con,
+        fred.CONNECTOR,
+        [],
+        [raw.Failure("DTWEXBGS", "failed", "fred/DTWEXBGS: HTTP 500", "live")],
+        run_id="r1",
+    )
+    assert con.execute("select count(*) from raw.fred_observations").fetchall() == [(0,)]
+    assert con.execute("select status, error from raw.load_audit").fetchall() == [
+        ("failed", "fred/DTWEXBGS: HTTP 500")
+    ]
+
+
+def test_identifiers_spliced_into_sql_are_validated():
+    with pytest.raises(ValueError, match="unsafe SQL identifier"):
+        raw.ident("fred; drop table x")
