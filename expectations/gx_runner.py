@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from expectations.suites import Expect, Suite
+from expectations.suites.spec import Expect, Suite
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,56 @@
+"""The vocabulary of a suite: expectations as reviewable data (no GX import here), and the
+building blocks every mart's suite shares (completeness against the last good run, freshness).
+
+Each suite is built at check time from a `SuiteInputs`, because some bounds move with the run:
+freshness is judged against the run's as-of date (today live, the recording date in replay) and
+completeness against the row count of the previous successful check.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Expect:
+    type: str  # a GX 1.x expectation class name, e.g. "ExpectColumnValuesToBeBetween"
+    kwargs: dict[str, Any]
+    why: str
+    severity: Literal["error", "warn"] = "error"
+
+
+@dataclass(frozen=True)
+class Suite:
+    """Expectations on the rows of `query`: the mart plus derived columns GX has no expectation for
+    (gaps between dates, daily changes), computed in DuckDB before the rows reach pandas."""
+
+    name: str
+    query: str
+    expectations: list[Expect] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SuiteInputs:
+    as_of: dt.date
+    previous_rows: int | None = None
+    # Days a daily series may lag the as-of date (weekends, holidays, the H.10 weekly release).
+    max_staleness_days: int = 10
+    # How much a mart may shrink between two successful runs before it is called truncated.
+    max_row_drop: float = 0.05
+    # Longest gap between two observations of a business-day series (Easter + a holiday week).
+    max_gap_days: int = 6
+
+
+def completeness(inputs: SuiteInputs) -> list[Expect]:
+    """Not empty on a first run; afterwards, not much smaller than the last good run."""
+    if inputs.previous_rows is None:
+        return [Expect("ExpectTableRowCountToBeBetween", {"min_value": 1}, "the mart is not empty")]
+    floor = int(inputs.previous_rows * (1 - inputs.max_row_drop))
+    return [
+        Expect(
+            "ExpectTableRowCountToBeBetween",
+            {"min_value": floor},
+            f"no more than {inputs.max_row_drop:.0%} fewer rows than the last good run "
+            f"({inputs.previous_rows})",
+        )
+    ]
