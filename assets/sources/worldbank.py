@@ -168,7 +168,8 @@ def _row(row: Any, series: str, index: int) -> tuple[str, str, str | None, int, 
     if not isinstance(country_id, str) or not country_id:
         raise SourceError(SOURCE, series, f"row without country.id: {str(row)[:80]}", where)
     # Income-group aggregates (High income, ...) come with an empty countryiso3code.
-    code = row.get("countryiso3code") or country_id
+    iso3 = row.get("countryiso3code")
+    code = iso3 if isinstance(iso3, str) and iso3 else country_id
     date = row.get("date")
     if isinstance(date, bool) or not isinstance(date, str | int) or not _YEAR.match(str(date)):
         raise SourceError(SOURCE, series, f"date is not a year: {str(date)[:40]!r}", f"{where} ({code})")
