@@ -12,12 +12,12 @@ import polars as pl
 
 from assets import raw
 from assets.markdown import md_table
-from assets.sources import fred, yahoo
+from assets.sources import fred, worldbank, yahoo
 from assets.sources.base import Connector, SeriesMissing, SourceError, Window
 from orchestration.catalog import DEMO_START, Series, load_catalog
 from orchestration.resources import SourceSettings, WarehouseResource
 
-CONNECTORS: tuple[Connector, ...] = (fred.CONNECTOR, yahoo.CONNECTOR)
+CONNECTORS: tuple[Connector, ...] = (fred.CONNECTOR, yahoo.CONNECTOR, worldbank.CONNECTOR)
 
 # How far back an incremental fetch re-reads, so revisions land (CPI seasonal factors move for
 # years; daily market data is final within days).

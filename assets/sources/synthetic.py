@@ -51,16 +51,24 @@ def grid_dates(frequency: str, end: dt.date) -> list[dt.date]:
     return out
 
 
+# Months from the start of a period to its first release (plus two weeks), per frequency.
+_LAG_MONTHS = {"monthly": 1, "quarterly": 4, "annual": 18}
+
+
+def release_date(frequency: str, period_start: dt.date) -> dt.date:
+    """The day an observation of the period is first out, given its typical publication lag."""
+    if frequency in _LAG_MONTHS:
+        return _month_add(period_start, _LAG_MONTHS[frequency]) + dt.timedelta(days=14)
+    if frequency == "weekly":
+        return period_start + dt.timedelta(days=1)
+    return period_start
+
+
 def published(frequency: str, period_start: dt.date, end: dt.date) -> bool:
     """Whether an observation would already be out by `end`, given its typical publication lag."""
-    lag_months = {"monthly": 1, "quarterly": 4, "annual": 18}
-    if frequency in lag_months:
-        return _month_add(period_start, lag_months[frequency]) + dt.timedelta(days=14) <= end
-    if frequency == "weekly":
-        return period_start + dt.timedelta(days=1) <= end
     if frequency == "business_daily":
         return period_start.weekday() < 5
-    return True
+    return release_date(frequency, period_start) <= end
 
 
 @functools.cache
