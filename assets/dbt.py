@@ -17,11 +17,23 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
-from orchestration.resources import DBT_PROJECT_DIR, WarehouseResource
+from orchestration.resources import DBT_PROJECT_DIR, DbtResource, WarehouseResource, dbt_executable
+
+
+class VenvDbtProjectPreparer(DagsterDbtProjectPreparer):
+    """Parses with the venv's dbt, so `dagster dev` and `dg check defs` work without an activated venv."""
+
+    def _prepare_manifest(self, project: DbtProject) -> None:
+        dbt = DbtResource(project_dir=project, dbt_executable=dbt_executable())
+        dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        self._invalidate_seeds_in_partial_parse(project)
+
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+# Only under `dagster dev`/`dg`: elsewhere the manifest comes from `make` (never parsed at import).
+VenvDbtProjectPreparer().prepare_if_dev(dbt_project)
 
 
 class ThesisTranslator(DagsterDbtTranslator):

@@ -1,5 +1,10 @@
 """The code location loads, and the UI shows one connected graph with groups, kinds and docs."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import dagster as dg
 
 from orchestration.definitions import defs
@@ -48,3 +53,22 @@ def test_warehouse_writers_share_one_pool():
     g = graph()
     for key in g.get_all_asset_keys():
         assert g.get(key).pools == {"warehouse"}, key
+
+
+def test_dg_check_defs_passes_without_an_activated_venv(tmp_path):
+    """`dg check defs` (the [tool.dg] entry point) loads the code location with only the venv's bin
+    reachable by path, as a newcomer runs it; under dg the dbt project is re-parsed with the venv's dbt."""
+    venv_bin = Path(sys.executable).parent
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["PATH"] = "/usr/bin:/bin"
+    env["DAGSTER_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [str(venv_bin / "dg"), "check", "defs"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "All definitions loaded successfully" in result.stdout + result.stderr
