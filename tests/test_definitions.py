@@ -48,3 +48,19 @@ def test_warehouse_writers_share_one_pool():
     g = graph()
     for key in g.get_all_asset_keys():
         assert g.get(key).pools == {"warehouse"}, key
+
+
+def test_each_new_raw_table_feeds_its_staging_view():
+    g = graph()
+    for raw_table, staging in [
+        ("imf_cofer", "stg_imf__cofer"),
+        ("openrouter_models", "stg_openrouter__models"),
+        ("genai_prices", "stg_genai_prices__prices"),
+    ]:
+        parents = {k.to_user_string() for k in g.get(dg.AssetKey(["staging", staging])).parent_keys}
+        assert parents == {f"raw/{raw_table}"}, staging
+    for seed, staging in [
+        ("ai_inference_prices", "stg_reference__ai_prices"),
+        ("structural_facts", "stg_reference__structural_facts"),
+    ]:
+        assert dg.AssetKey(["reference", seed]) in g.get(dg.AssetKey(["staging", staging])).parent_keys
