@@ -3,13 +3,18 @@ and the demo body built from genai-prices."""
 
 import datetime as dt
 import json
+import shutil
 
+import dagster as dg
+import duckdb
 import pytest
 
+from assets.ingest import ingest_assets
 from assets.sources import openrouter
 from assets.sources.base import Body, SourceError, Window
 from assets.sources.bodies import DemoBodies
 from orchestration.catalog import load_catalog
+from orchestration.resources import SourceSettings, WarehouseResource
 from tests.conftest import NOW
 
 # file → (models, free, variable-price, tiered, aliases)
@@ -242,3 +247,28 @@ def test_demo_is_deterministic_for_an_as_of_date():
     assert openrouter.demo(SERIES, window) != openrouter.demo(
         SERIES, Window(window.start, dt.date(2026, 1, 1))
     )
+
+
+def test_replay_through_the_ingest_asset_dates_the_snapshot_by_its_recording(
+    real_data, warehouse_env, tmp_path
+):
+    snapshot = tmp_path / "snapshot"
+    (snapshot / "openrouter").mkdir(parents=True)
+    shutil.copy(
+        real_data / "openrouter/2026-08_anuran-roy/openrouter_models.json",
+        snapshot / "openrouter/models.json",
+    )
+    (snapshot / "RECORDED_AT").write_text("2026-08-14T09:30:00+00:00\n")
+    asset = next(a for a in ingest_assets if a.key == dg.AssetKey(["raw", "openrouter_models"]))
+    resources = {
+        "warehouse": WarehouseResource(),
+        "sources": SourceSettings(mode="replay", snapshot_dir=str(snapshot)),
+    }
+    result = dg.materialize([asset], resources=resources)
+    assert (
+        result.asset_materializations_for_node("raw__openrouter_models")[0].metadata["rows_new"].value == 414
+    )
+    with duckdb.connect(str(warehouse_env), read_only=True) as con:
+        assert con.execute("select distinct snapshot_date, origin from raw.openrouter_models").fetchall() == [
+            (dt.date(2026, 8, 14), "replay")
+        ]
