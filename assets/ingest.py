@@ -1,4 +1,5 @@
-"""Ingest assets: one per source family, each loading every catalog series of that source.
+"""Ingest assets: one per source family, each loading every catalog series of that source, and
+one for the genai-prices package data (not an HTTP source: the same rows in every mode).
 
 A series that fails (HTTP error, a body that is not data, a snapshot without it) is recorded in
 `raw.load_audit` and skipped; the others still load, and the summary marks the pillars it feeds
@@ -12,12 +13,18 @@ import polars as pl
 
 from assets import raw
 from assets.markdown import md_table
-from assets.sources import fred, worldbank, yahoo
+from assets.sources import fred, genai_prices, imf, openrouter, worldbank, yahoo
 from assets.sources.base import Connector, SeriesMissing, SourceError, Window
 from orchestration.catalog import DEMO_START, Series, load_catalog
 from orchestration.resources import SourceSettings, WarehouseResource
 
-CONNECTORS: tuple[Connector, ...] = (fred.CONNECTOR, yahoo.CONNECTOR, worldbank.CONNECTOR)
+CONNECTORS: tuple[Connector, ...] = (
+    fred.CONNECTOR,
+    yahoo.CONNECTOR,
+    worldbank.CONNECTOR,
+    imf.CONNECTOR,
+    openrouter.CONNECTOR,
+)
 
 # How far back an incremental fetch re-reads, so revisions land (CPI seasonal factors move for
 # years; daily market data is final within days).
@@ -117,4 +124,35 @@ def _build(connector: Connector) -> dg.AssetsDefinition:
     return _ingest
 
 
-ingest_assets = [_build(c) for c in CONNECTORS]
+@dg.asset(
+    key=["raw", genai_prices.TABLE.table],
+    group_name="ingest",
+    kinds={"duckdb", "python"},
+    pool="warehouse",
+    description=genai_prices.TABLE.description,
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+    metadata={"dagster/table_name": f"raw.{genai_prices.TABLE.table}"},
+)
+def genai_prices_ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    version = genai_prices.package_version()
+    rows = genai_prices.extract(genai_prices.providers(), version)
+    bodies = genai_prices.bodies(rows, version, dt.datetime.now(dt.UTC))
+    parsed = [raw.Parsed(body, part) for body, part in bodies]
+    table = raw.ident(genai_prices.TABLE.table)
+    with warehouse.connect() as con:
+        stats = raw.load(con, genai_prices.TABLE, parsed, [], context.run.run_id)
+        total = con.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(total),
+            "package_version": version,
+            "providers": dg.MetadataValue.json(sorted(b.key for b, _ in bodies)),
+            "rows_in_package": rows.num_rows,
+            "rows_new": sum(s.rows_new for s in stats),
+            "rows_revised": sum(s.rows_revised for s in stats),
+            "origin": "package",
+        }
+    )
+
+
+ingest_assets = [*(_build(c) for c in CONNECTORS), genai_prices_ingest]

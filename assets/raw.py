@@ -12,11 +12,12 @@ fetched_at, sha256 of the body it came from). A load of one source is one transa
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 import duckdb
 import pyarrow as pa
 
-from assets.sources.base import Body, Connector
+from assets.sources.base import Body
 
 LINEAGE = pa.schema(
     [("origin", pa.string()), ("fetched_at", pa.timestamp("us", tz="UTC")), ("body_sha256", pa.string())]
@@ -65,7 +66,19 @@ def _columns_ddl(schema: pa.Schema) -> str:
     return ", ".join(f"{ident(f.name)} {_DUCK_TYPES[f.type]}" for f in schema)
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection, connector: Connector) -> None:
+class RawTable(Protocol):
+    """What the raw layer needs to know of a table; every `Connector` is one, so is genai-prices."""
+
+    source: str
+    table: str
+    schema: pa.Schema
+    key: tuple[str, ...]
+    series_column: str
+    date_column: str
+    revision_columns: tuple[str, ...]
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, connector: RawTable) -> None:
     table = ident(connector.table)
     full = pa.unify_schemas([connector.schema, LINEAGE])
     con.execute("create schema if not exists raw")
@@ -118,10 +131,12 @@ def _with_lineage(parsed: Parsed, schema: pa.Schema) -> pa.Table:
     return rows
 
 
-def upsert(con: duckdb.DuckDBPyConnection, connector: Connector, incoming: pa.Table) -> list[SeriesStats]:
+def upsert(con: duckdb.DuckDBPyConnection, connector: RawTable, incoming: pa.Table) -> list[SeriesStats]:
     """Merge `incoming` (schema + lineage) into the raw table; call inside a transaction."""
     table = f"raw.{ident(connector.table)}"
-    on = " and ".join(f"t.{ident(k)} = i.{ident(k)}" for k in connector.key)
+    # `is not distinct from` rather than `=`: a key part may be NULL (genai-prices' undated
+    # price) and must still match itself; for non-null keys the two are the same.
+    on = " and ".join(f"t.{ident(k)} is not distinct from i.{ident(k)}" for k in connector.key)
     changed = " or ".join(f"t.{ident(c)} is distinct from i.{ident(c)}" for c in connector.revision_columns)
     series, day = ident(connector.series_column), ident(connector.date_column)
     con.register("incoming_arrow", incoming)
@@ -158,7 +173,7 @@ def upsert(con: duckdb.DuckDBPyConnection, connector: Connector, incoming: pa.Ta
 
 def load(
     con: duckdb.DuckDBPyConnection,
-    connector: Connector,
+    connector: RawTable,
     parsed: list[Parsed],
     failures: list[Failure],
     run_id: str,

@@ -72,3 +72,19 @@ def test_dg_check_defs_passes_without_an_activated_venv(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "All definitions loaded successfully" in result.stdout + result.stderr
+
+
+def test_each_new_raw_table_feeds_its_staging_view():
+    g = graph()
+    for raw_table, staging in [
+        ("imf_cofer", "stg_imf__cofer"),
+        ("openrouter_models", "stg_openrouter__models"),
+        ("genai_prices", "stg_genai_prices__prices"),
+    ]:
+        parents = {k.to_user_string() for k in g.get(dg.AssetKey(["staging", staging])).parent_keys}
+        assert parents == {f"raw/{raw_table}"}, staging
+    for seed, staging in [
+        ("ai_inference_prices", "stg_reference__ai_prices"),
+        ("structural_facts", "stg_reference__structural_facts"),
+    ]:
+        assert dg.AssetKey(["reference", seed]) in g.get(dg.AssetKey(["staging", staging])).parent_keys

@@ -2,13 +2,16 @@
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow as pa
 
-Origin = Literal["demo", "live", "replay"]
+# demo/live/replay: the source modes; package: data shipped inside an installed Python package
+# (genai-prices), the same in every mode.
+Origin = Literal["demo", "live", "replay", "package"]
 
 
 class SourceError(Exception):
@@ -63,6 +66,28 @@ class Body:
         except UnicodeDecodeError as exc:
             raise SourceError(self.source, self.key, "body is not UTF-8 text", f"byte {exc.start}") from None
 
+    def json(self) -> Any:
+        """Decode as JSON; an HTML page or invalid/truncated JSON is a SourceError."""
+        text = self.text()
+        if problem := not_data(text, "json"):
+            raise SourceError(self.source, self.key, problem, "char 0")
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SourceError(
+                self.source, self.key, f"invalid or truncated JSON ({exc.msg})", f"char {exc.pos}"
+            ) from None
+
+
+def not_data(text: str, expected: Literal["csv", "json"]) -> str | None:
+    """Describe a body that is plainly not data (an HTML page, JSON where CSV was asked), else None."""
+    head = text.lstrip()[:200].lower()
+    if head.startswith("<"):
+        return f"an HTML/XML page instead of data: {text.strip()[:80]!r}"
+    if expected == "csv" and head.startswith(("{", "[")):
+        return f"JSON instead of CSV: {text.strip()[:120]!r}"
+    return None
+
 
 @dataclass(frozen=True)
 class Window:
@@ -82,7 +107,10 @@ class Connector:
     table:   the raw table (`raw.<table>`), keyed by `key`; `series_column` holds the catalog id
              and `date_column` the observation date (for lookback windows and metadata).
     revision_columns: the values whose change is a revision (the old version goes to history);
-             other attributes (vintage stamps, names) are kept from the version first seen.
+             other attributes (names, flags) are kept from the version first seen.
+    fallback: an optional second request for the same series, tried in live mode only when the
+             primary request fails (HTTP error, timeout) after its retries; the body's URL records
+             which one answered and its extension picks the parser.
     """
 
     source: str
@@ -97,6 +125,7 @@ class Connector:
     series_column: str
     date_column: str
     revision_columns: tuple[str, ...]
+    fallback: Callable[..., HttpRequest] | None = None
 
 
 # Values this large are unit mistakes or corrupt bodies in every series we load (world GDP is ~1e14).

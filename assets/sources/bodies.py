@@ -6,8 +6,9 @@ Snapshot layout, shared by recording and replay (a contract, documented in the R
 
 `source` is fred, yahoo, worldbank, imf or openrouter; `key` the catalog id as written
 (`DTWEXBGS`, `^GSPC`, `NY.GDP.MKTP.CD`, `cofer`, `models`); `ext` csv or json; the content is
-the body byte for byte as the source sent it. For FRED either extension may be present and the
-extension picks the parser. Recording also writes `<dir>/RECORDED_AT` (an ISO timestamp); replay
+the body byte for byte as the source sent it. For FRED (CSV or JSON API) and IMF (SDMX-CSV from
+the IMF, JSON from the DBnomics fallback) either extension may be present and the extension picks
+the parser. Recording also writes `<dir>/RECORDED_AT` (an ISO timestamp); replay
 uses it as the bodies' fetch time, so freshness is judged against the day the snapshot was taken.
 """
 
@@ -17,9 +18,12 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from assets.sources.base import Body, Connector, SeriesMissing, Window
+from assets.sources.base import Body, Connector, SeriesMissing, SourceError, Window
 from assets.sources.http import HttpClient, redact
 from orchestration.catalog import Series
+
+# The body formats a snapshot may hold, in the order replay looks for them.
+SNAPSHOT_EXTS = ("json", "csv")
 
 
 class BodySource(Protocol):
@@ -33,7 +37,12 @@ def _now() -> dt.datetime:
 
 
 class DemoBodies:
-    """Synthetic bodies in each source's exact wire format; the same window gives the same bytes."""
+    """Synthetic bodies in each source's exact wire format; the same window gives the same bytes.
+
+    A demo body counts as fetched at the start (00:00 UTC) of the run's as-of date, not at the
+    wall-clock time: a demo run for a given as-of date then loads exactly the same rows whenever
+    it runs, including the sources that date their rows by fetch time (OpenRouter snapshots).
+    """
 
     origin = "demo"
 
@@ -45,13 +54,17 @@ class DemoBodies:
             connector.demo_ext,
             content,
             self.origin,
-            _now(),
+            dt.datetime.combine(window.end, dt.time(), dt.UTC),
             f"demo://{connector.source}/{series.key}",
         )
 
 
 class LiveBodies:
-    """Real HTTP requests; with `record_dir`, every body is also saved in the snapshot layout."""
+    """Real HTTP requests; with `record_dir`, every body is also saved in the snapshot layout.
+
+    A connector with a `fallback` request (IMF COFER → DBnomics) gets it tried once the primary
+    request has failed after its retries; the body's URL and extension say which one answered.
+    """
 
     origin = "live"
 
@@ -60,7 +73,21 @@ class LiveBodies:
 
     def get(self, connector: Connector, series: Series, window: Window) -> Body:
         request = connector.request(series, window, api_key=self.fred_api_key)
-        content = self.client.get(request, connector.source, series.key)
+        try:
+            content = self.client.get(request, connector.source, series.key)
+        except SourceError as primary:
+            if connector.fallback is None:
+                raise
+            request = connector.fallback(series, window, api_key=self.fred_api_key)
+            try:
+                content = self.client.get(request, connector.source, series.key)
+            except SourceError as secondary:
+                raise SourceError(
+                    connector.source,
+                    series.key,
+                    f"{primary.problem} (at {primary.where}); the fallback failed too: {secondary.problem}",
+                    secondary.where,
+                ) from None
         body = Body(connector.source, series.key, request.ext, content, self.origin, _now(), redact(request))
         if self.record_dir is not None:
             write_snapshot(self.record_dir, body)
@@ -78,7 +105,7 @@ class ReplayBodies:
 
     def get(self, connector: Connector, series: Series, window: Window) -> Body:
         folder = self.snapshot_dir / connector.source
-        for ext in ("json", "csv"):
+        for ext in SNAPSHOT_EXTS:
             path = folder / f"{series.key}.{ext}"
             if path.is_file():
                 fetched = self.recorded_at or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
@@ -103,7 +130,11 @@ def recorded_at(directory: Path) -> dt.datetime | None:
 
 
 def write_snapshot(directory: Path, body: Body) -> Path:
-    """Save a body at <dir>/<source>/<key>.<ext>, atomically, exactly as received."""
+    """Save a body at <dir>/<source>/<key>.<ext>, atomically, exactly as received.
+
+    An earlier recording of the same series in the other format (a fallback answered last time,
+    or the FRED key was toggled) is removed, so replay never picks a stale body.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     (directory / RECORDED_AT).write_text(body.fetched_at.isoformat() + "\n")
     folder = directory / body.source
@@ -113,4 +144,7 @@ def write_snapshot(directory: Path, body: Body) -> Path:
     with os.fdopen(fd, "wb") as handle:
         handle.write(body.content)
     os.replace(tmp, target)
+    for ext in SNAPSHOT_EXTS:
+        if ext != body.ext:
+            (folder / f"{body.key}.{ext}").unlink(missing_ok=True)
     return target

@@ -8,12 +8,19 @@ always parsed as numbers, never compared as text. Missing values are kept as NUL
 """
 
 import datetime as dt
-import json
 
 import pyarrow as pa
 
 from assets.sources import synthetic
-from assets.sources.base import Body, Connector, HttpRequest, SourceError, Window, check_observations
+from assets.sources.base import (
+    Body,
+    Connector,
+    HttpRequest,
+    SourceError,
+    Window,
+    check_observations,
+    not_data,
+)
 from orchestration.catalog import Series
 
 SOURCE = "fred"
@@ -70,21 +77,11 @@ def _date(text: str, series_id: str, where: str) -> dt.date:
         raise SourceError(SOURCE, series_id, f"not an ISO date: {text[:40]!r}", where) from None
 
 
-def _not_data(text: str) -> str | None:
-    """Describe a body that is plainly not the data (an HTML page, a JSON error), else None."""
-    head = text.lstrip()[:200].lower()
-    if head.startswith(("<!doctype", "<html", "<?xml", "<")):
-        return f"an HTML/XML page instead of data: {text.strip()[:80]!r}"
-    if head.startswith(("{", "[")):
-        return f"JSON instead of CSV: {text.strip()[:120]!r}"
-    return None
-
-
 def parse_csv(body: Body) -> pa.Table:
     """Parse a `fredgraph.csv` body (either header dialect) into raw rows."""
     series_id = body.key
     text = body.text()
-    if problem := _not_data(text):
+    if problem := not_data(text, "csv"):
         raise SourceError(SOURCE, series_id, problem, "line 1")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     header = [h.strip() for h in lines[0].split(",")]
@@ -109,13 +106,7 @@ def parse_csv(body: Body) -> pa.Table:
 def parse_json(body: Body) -> pa.Table:
     """Parse a `fred/series/observations?file_type=json` body into raw rows."""
     series_id = body.key
-    text = body.text()
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            SOURCE, series_id, f"invalid or truncated JSON ({exc.msg})", f"char {exc.pos}"
-        ) from None
+    doc = body.json()
     if not isinstance(doc, dict):
         raise SourceError(SOURCE, series_id, f"expected a JSON object, got {type(doc).__name__}")
     if "error_code" in doc or "error_message" in doc:
