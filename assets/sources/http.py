@@ -59,7 +59,7 @@ class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):
     """Honour the server's Retry-After when it sends one; otherwise exponential backoff with jitter."""
 
     def __init__(self, initial: float, maximum: float):
-        self.backoff = tenacity.wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
+        self.backoff = tenacity.wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         server = _retry_after(retry_state)
