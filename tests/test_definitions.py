@@ -1,8 +1,10 @@
 """The code location loads, and the UI shows one connected graph with groups, kinds and docs."""
 
 import dagster as dg
+import yaml
 
 from orchestration.definitions import defs
+from tests.conftest import PROJECT_ROOT
 
 
 def graph():
@@ -48,3 +50,18 @@ def test_warehouse_writers_share_one_pool():
     g = graph()
     for key in g.get_all_asset_keys():
         assert g.get(key).pools == {"warehouse"}, key
+
+
+def test_the_instance_retries_dead_runs_and_queues_runs_one_at_a_time():
+    config = yaml.safe_load((PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text())
+    assert config["run_retries"]["enabled"] and config["run_retries"]["max_retries"] >= 1
+    assert config["concurrency"]["runs"]["max_concurrent_runs"] == 1
+    assert config["concurrency"]["pools"]["default_limit"] == 1
+    assert config["nux"] == {"enabled": False} and config["telemetry"] == {"enabled": False}
+
+
+def test_the_daily_schedule_runs_everything_at_0730_new_york_and_starts_on():
+    schedule = defs.resolve_schedule_def("thesis_daily_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 7 * * *", "America/New_York")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == "thesis_daily"
