@@ -73,6 +73,26 @@ def _last_success(con, source: str) -> dict[str, dt.date]:
     return dict(rows)
 
 
+def _split_due(
+    context, connector: Connector, succeeded: dict[str, dt.date], reference: dt.date, force: bool
+) -> tuple[list[Series], list[str]]:
+    """The source's catalog series to fetch now, and the keys of those skipped (each logged)."""
+    policy = load_freshness()
+    due: list[Series] = []
+    skipped: list[str] = []
+    for series in load_catalog().for_source(connector.source):
+        every = policy[series.frequency].refetch_after_days
+        if fetch_due(succeeded.get(series.key), reference, every, force):
+            due.append(series)
+            continue
+        skipped.append(series.key)
+        context.log.info(
+            f"skipped {connector.source}/{series.key}: loaded as of {succeeded[series.key]}; "
+            f"{series.frequency} series are fetched every {every} days (force_refetch overrides)"
+        )
+    return due, skipped
+
+
 def _last_loaded(con, connector: Connector) -> dict[str, dt.date]:
     raw.ensure_tables(con, connector)
     table, series, day = (
@@ -98,22 +118,10 @@ def ingest(
 ) -> dg.MaterializeResult:
     """Fetch, parse and load every series of one source; shared by all ingest assets."""
     mode, as_of, reference = sources.resolved_mode(), sources.as_of_date(), sources.reference_date()
-    policy, force = load_freshness(), sources.refetch_everything()
     with warehouse.connect() as con:
         last = _last_loaded(con, connector)
         succeeded = _last_success(con, connector.source)
-    due: list[Series] = []
-    skipped: list[str] = []
-    for series in load_catalog().for_source(connector.source):
-        every = policy[series.frequency].refetch_after_days
-        if fetch_due(succeeded.get(series.key), reference, every, force):
-            due.append(series)
-        else:
-            skipped.append(series.key)
-            context.log.info(
-                f"skipped {connector.source}/{series.key}: loaded as of {succeeded[series.key]}; "
-                f"{series.frequency} series are fetched every {every} days (force_refetch overrides)"
-            )
+    due, skipped = _split_due(context, connector, succeeded, reference, sources.refetch_everything())
     parsed: list[raw.Parsed] = []
     failures: list[raw.Failure] = []
     with sources.bodies() as bodies:

@@ -9,7 +9,7 @@ of marts/thesis_summary.
 import dagster as dg
 from dagster._utils.error import SerializableErrorInfo
 
-from assets.summary import STATUS_FLIPS_KEY
+from assets.summary import STATUS_FLIPS_KEY, VERDICT
 from orchestration.alerts import Alert, AlertResource
 
 SUMMARY_KEY = dg.AssetKey(["marts", "thesis_summary"])
@@ -38,7 +38,7 @@ def run_failure_alert_for(run: dg.DagsterRun, reason: str, failed_steps: list[st
 
 def flip_alert_for(flip: dict, run_id: str | None) -> Alert:
     pillar, previous, status, as_of = flip["pillar"], flip["previous_status"], flip["status"], flip["as_of"]
-    what = "The overall verdict" if pillar == "verdict" else f"Pillar {pillar}"
+    what = "The overall verdict" if pillar == VERDICT else f"Pillar {pillar}"
     return Alert(
         key=f"status_flip:{pillar}:{as_of}:{previous}:{status}",
         kind="status_flip",

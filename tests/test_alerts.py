@@ -153,25 +153,21 @@ def test_a_status_flip_in_the_summary_metadata_alerts_once(alert_file):
 
 
 def test_a_reader_holding_the_alert_file_only_delays_the_write(alerts):
+    context = failure_context(dg.DagsterInstance.ephemeral(), alerts)
     with alerts.connect():
-        pass  # create the file and table
+        pass  # create the file and its table
+    hold = (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+        "print('open', flush=True); time.sleep(1.5)"
+    )
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
-            "print('open', flush=True); time.sleep(1.5)",
-            str(alerts.resolved_path()),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", hold, str(alerts.resolved_path())], stdout=subprocess.PIPE, text=True
     )
     assert holder.stdout.readline().strip() == "open"
     started = time.monotonic()
-    context = failure_context(dg.DagsterInstance.ephemeral(), alerts)
     thesis_run_failure_alert(context)
-    assert time.monotonic() - started > 0.5  # it waited for the lock instead of failing
-    holder.wait(10)
+    assert time.monotonic() - started > 1.0  # it waited for the reader to let go instead of failing
+    assert holder.wait(10) == 0
     assert len(rows(alerts)) == 1
 
 
