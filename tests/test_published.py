@@ -64,6 +64,9 @@ def test_the_published_copy_holds_one_run_and_says_which(demo_run):
     )
     assert info == [(demo_run.run_id, demo_run.run_id, "2026-11-24", "demo")]
     assert sql(demo_run.published, "select distinct run_id from marts.thesis_summary") == [(demo_run.run_id,)]
+    assert sql(demo_run.published, "select verdict from published.run_info") == sql(
+        demo_run.published, "select status from marts.thesis_summary where row_type = 'verdict'"
+    )
     # The swap leaves nothing beside the file: no WAL (it was checkpointed), no staging copy.
     assert sorted(p.name for p in demo_run.published.parent.iterdir()) == [demo_run.published.name]
     assert oct(demo_run.published.stat().st_mode & 0o777) == "0o444"
