@@ -4,6 +4,11 @@ one for the genai-prices package data (not an HTTP source: the same rows in ever
 A series that fails (HTTP error, a body that is not data, a snapshot without it) is recorded in
 `raw.load_audit` and skipped; the others still load, and the summary marks the pillars it feeds
 as stale. Only a failure of the warehouse itself fails the asset (and is retried).
+
+Slow series are not asked for again while their last successful load is recent enough for
+their frequency (`orchestration/freshness.yaml`: quarterly and annual at most weekly, monthly at
+most daily, daily series on every run). A skip is audited as `skipped`: it is not a failure and
+the series keeps the status of its last real load. `SourceSettings.force_refetch` fetches all.
 """
 
 import datetime as dt
@@ -16,6 +21,7 @@ from assets.markdown import md_table
 from assets.sources import fred, genai_prices, imf, openrouter, worldbank, yahoo
 from assets.sources.base import Connector, SeriesMissing, SourceError, Window
 from orchestration.catalog import DEMO_START, Series, load_catalog
+from orchestration.freshness import load_freshness
 from orchestration.resources import SourceSettings, WarehouseResource
 
 CONNECTORS: tuple[Connector, ...] = (
@@ -46,6 +52,54 @@ def fetch_window(series: Series, last_loaded: dt.date | None, as_of: dt.date, mo
     return Window(max(first, last_loaded - LOOKBACK[series.frequency]), as_of)
 
 
+def fetch_due(
+    last_success: dt.date | None, reference: dt.date, refetch_after_days: int, force: bool = False
+) -> bool:
+    """Whether to fetch a series whose last successful load was as of `last_success`.
+
+    Days are counted on the reference calendar (today live, the recording date in replay, the
+    as-of date in demo), so replaying the same snapshot twice or re-running a demo day skips,
+    while a later snapshot or demo day fetches. A reference date before the last load (a
+    backfill) always fetches.
+    """
+    if force or last_success is None:
+        return True
+    age = (reference - last_success).days
+    return age < 0 or age >= refetch_after_days
+
+
+def _last_success(con, source: str) -> dict[str, dt.date]:
+    """The reference date of each series' last successful load (series never loaded are absent)."""
+    rows = con.execute(
+        """
+        select series_id, max(as_of) from raw.load_audit
+        where source = ? and status = 'loaded' and as_of is not null group by 1
+        """,
+        [source],
+    ).fetchall()
+    return dict(rows)
+
+
+def _split_due(
+    context, connector: Connector, succeeded: dict[str, dt.date], reference: dt.date, force: bool
+) -> tuple[list[Series], list[str]]:
+    """The source's catalog series to fetch now, and the keys of those skipped (each logged)."""
+    policy = load_freshness()
+    due: list[Series] = []
+    skipped: list[str] = []
+    for series in load_catalog().for_source(connector.source):
+        every = policy[series.frequency].refetch_after_days
+        if fetch_due(succeeded.get(series.key), reference, every, force):
+            due.append(series)
+            continue
+        skipped.append(series.key)
+        context.log.info(
+            f"skipped {connector.source}/{series.key}: loaded as of {succeeded[series.key]}; "
+            f"{series.frequency} series are fetched every {every} days (force_refetch overrides)"
+        )
+    return due, skipped
+
+
 def _last_loaded(con, connector: Connector) -> dict[str, dt.date]:
     raw.ensure_tables(con, connector)
     table, series, day = (
@@ -70,14 +124,15 @@ def ingest(
     context, connector: Connector, warehouse: WarehouseResource, sources: SourceSettings
 ) -> dg.MaterializeResult:
     """Fetch, parse and load every series of one source; shared by all ingest assets."""
-    series_list = load_catalog().for_source(connector.source)
-    mode, as_of = sources.resolved_mode(), sources.as_of_date()
+    mode, as_of, reference = sources.resolved_mode(), sources.as_of_date(), sources.reference_date()
     with warehouse.connect() as con:
         last = _last_loaded(con, connector)
+        succeeded = _last_success(con, connector.source)
+    due, skipped = _split_due(context, connector, succeeded, reference, sources.refetch_everything())
     parsed: list[raw.Parsed] = []
     failures: list[raw.Failure] = []
     with sources.bodies() as bodies:
-        for series in series_list:
+        for series in due:
             window = fetch_window(series, last.get(series.key), as_of, mode)
             try:
                 body = bodies.get(connector, series, window)
@@ -87,7 +142,7 @@ def ingest(
                 context.log.warning(f"{status}: {exc}")
                 failures.append(raw.Failure(series.key, status, str(exc), bodies.origin))
     with warehouse.connect() as con:
-        raw.load(con, connector, parsed, failures, context.run.run_id)
+        raw.load(con, connector, parsed, failures, context.run.run_id, as_of=reference, skipped=skipped)
         table = raw.ident(connector.table)
         total = con.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
         per_series = _series_metadata(con, connector, context.run.run_id)
@@ -98,6 +153,7 @@ def ingest(
             "dagster/row_count": dg.MetadataValue.int(total),
             "series_loaded": len(parsed),
             "series_failed": dg.MetadataValue.json([f.series_id for f in failures]),
+            "series_skipped": dg.MetadataValue.json(skipped),
             "rows_new": int(loaded["rows_new"].sum() or 0),
             "rows_revised": int(loaded["rows_revised"].sum() or 0),
             "first_date": str(loaded["first_date"].min()) if len(loaded) else "",

@@ -6,11 +6,13 @@ fetched_at, sha256 of the body it came from). A load of one source is one transa
   * an unchanged value is left alone (re-running the same payload changes nothing);
   * a revised value replaces the current row, and the old version moves to `<table>_history`
     with the time it was superseded, so `fetched_at`..`superseded_at` is each version's validity.
-`raw.load_audit` records, per run and series, what was loaded or why it failed.
+`raw.load_audit` records, per run and series, what was loaded, why it failed, or that it was
+skipped because its last load is recent enough for its frequency (see `assets.ingest`).
 """
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,7 +31,7 @@ create table if not exists raw.load_audit (
     run_id varchar not null,
     source varchar not null,
     series_id varchar not null,
-    status varchar not null,          -- loaded | failed | missing
+    status varchar not null,          -- loaded | failed | missing | skipped
     origin varchar,
     rows_in_body bigint,
     rows_new bigint,
@@ -40,9 +42,28 @@ create table if not exists raw.load_audit (
     url varchar,
     error varchar,
     fetched_at timestamptz,
-    loaded_at timestamptz not null
+    loaded_at timestamptz not null,
+    as_of date                        -- the run's reference date (today live, recording date in replay)
 )
 """
+AUDIT_COLUMNS = (
+    "run_id",
+    "source",
+    "series_id",
+    "status",
+    "origin",
+    "rows_in_body",
+    "rows_new",
+    "rows_revised",
+    "first_date",
+    "last_date",
+    "body_sha256",
+    "url",
+    "error",
+    "fetched_at",
+    "loaded_at",
+    "as_of",
+)
 
 
 def ident(name: str) -> str:
@@ -88,6 +109,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, connector: RawTable) -> None:
         "superseded_at timestamptz, superseded_by_sha256 varchar)"
     )
     con.execute(AUDIT_DDL)
+    # Warehouses created before the skip rule lack the column; adding it keeps their audit.
+    con.execute("alter table raw.load_audit add column if not exists as_of date")
 
 
 @dataclass(frozen=True)
@@ -177,11 +200,23 @@ def load(
     parsed: list[Parsed],
     failures: list[Failure],
     run_id: str,
+    *,
+    as_of: dt.date | None = None,
+    skipped: Sequence[str] = (),
 ) -> list[SeriesStats]:
-    """Upsert every parsed body of one source and write the audit, in one transaction."""
+    """Upsert every parsed body of one source and write the audit, in one transaction.
+
+    `skipped` series were not fetched (their last load is recent enough): audited, nothing written.
+    """
     ensure_tables(con, connector)
     full = pa.unify_schemas([connector.schema, LINEAGE])
     now = dt.datetime.now(dt.UTC)
+
+    def record(series_id: str, status: str, **fields) -> tuple:
+        known = {"run_id": run_id, "source": connector.source, "series_id": series_id, "status": status}
+        values = {**known, **fields, "loaded_at": now, "as_of": as_of}
+        return tuple(values.get(column) for column in AUDIT_COLUMNS)
+
     con.execute("begin transaction")
     try:
         stats: list[SeriesStats] = []
@@ -193,46 +228,25 @@ def load(
         for p in parsed:
             s = by_series[p.body.key]
             audit.append(
-                (
-                    run_id,
-                    connector.source,
+                record(
                     p.body.key,
                     "loaded",
-                    p.body.origin,
-                    s.rows_in_body,
-                    s.rows_new,
-                    s.rows_revised,
-                    s.first_date,
-                    s.last_date,
-                    p.body.sha256,
-                    p.body.url,
-                    None,
-                    p.body.fetched_at,
-                    now,
+                    origin=p.body.origin,
+                    rows_in_body=s.rows_in_body,
+                    rows_new=s.rows_new,
+                    rows_revised=s.rows_revised,
+                    first_date=s.first_date,
+                    last_date=s.last_date,
+                    body_sha256=p.body.sha256,
+                    url=p.body.url,
+                    fetched_at=p.body.fetched_at,
                 )
             )
-        for f in failures:
-            audit.append(
-                (
-                    run_id,
-                    connector.source,
-                    f.series_id,
-                    f.status,
-                    f.origin,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    f.error,
-                    None,
-                    now,
-                )
-            )
+        audit += [record(f.series_id, f.status, origin=f.origin, error=f.error) for f in failures]
+        audit += [record(series_id, "skipped") for series_id in skipped]
         if audit:
-            con.executemany("insert into raw.load_audit values (" + ", ".join(["?"] * 15) + ")", audit)
+            columns, marks = ", ".join(AUDIT_COLUMNS), ", ".join(["?"] * len(AUDIT_COLUMNS))
+            con.executemany(f"insert into raw.load_audit ({columns}) values ({marks})", audit)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

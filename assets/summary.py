@@ -3,6 +3,13 @@
 Runs only after every mart's Great Expectations gate has passed (the checks are blocking), so a
 stale, truncated or corrupted mart never reaches a verdict; when a gate fails this asset does
 not run and the previous summary stays as it was.
+
+Contract with the alert sensors (`orchestration/sensors.py`), to keep through any rework: every
+materialization carries the metadata key `status_flips`, a JSON list of
+`{"pillar", "previous_status", "status", "as_of"}` (as_of an ISO date), one entry per pillar, and
+for the overall verdict one with pillar "verdict", whose status differs from the latest earlier
+as-of date in `marts.thesis_summary_history`; an empty list when nothing flipped. The same flips
+are kept in `marts.thesis_status_flips`.
 """
 
 import datetime as dt
@@ -21,6 +28,12 @@ SUMMARY_COLUMNS_DDL = """
     direction varchar, threshold double, band double, status varchar, score double, weight double,
     evidence varchar, origin varchar, source_series varchar
 """
+STATUS_FLIPS_KEY = "status_flips"
+VERDICT = "verdict"
+FLIPS_COLUMNS_DDL = """
+    as_of date, pillar varchar, previous_as_of date, previous_status varchar, status varchar,
+    run_id varchar, computed_at timestamptz
+"""
 
 
 def mart_keys() -> list[dg.AssetKey]:
@@ -34,19 +47,62 @@ def read_marts(con) -> dict[str, pl.DataFrame]:
 
 
 def read_loads(con) -> dict[str, SeriesLoad]:
-    """The latest load status and origin of every source series, from raw.load_audit."""
+    """The latest load status and origin of every source series, from raw.load_audit.
+
+    A skipped series (loaded recently enough, not fetched again) keeps its last real status.
+    """
     rows = con.sql(
         """
         select source || '/' || series_id as ref, status, origin
         from raw.load_audit
+        where status <> 'skipped'
         qualify row_number() over (partition by source, series_id order by loaded_at desc) = 1
         """
     ).fetchall()
     return {ref: SeriesLoad(status, origin) for ref, status, origin in rows}
 
 
-def write_summary(con, summary: pl.DataFrame, run_id: str, as_of: dt.date) -> None:
-    """Replace marts.thesis_summary and this as-of date's snapshot in the history, atomically."""
+def statuses(summary: pl.DataFrame) -> dict[str, str]:
+    """Status of each pillar, and of the overall verdict under the name "verdict"."""
+    rows = summary.filter(pl.col("row_type").is_in(["pillar", "verdict"])).iter_rows(named=True)
+    return {VERDICT if r["row_type"] == "verdict" else r["pillar"]: r["status"] for r in rows}
+
+
+def status_flips(current: dict[str, str], previous: dict[str, str], as_of: dt.date) -> list[dict]:
+    """The `status_flips` contract: what changed since the previous snapshot (new pillars are not flips)."""
+    return [
+        {"pillar": name, "previous_status": previous[name], "status": status, "as_of": as_of.isoformat()}
+        for name, status in current.items()
+        if name in previous and previous[name] != status
+    ]
+
+
+def record_status_flips(con, summary: pl.DataFrame, run_id: str, as_of: dt.date) -> list[dict]:
+    """Compare with the latest earlier snapshot and replace this as-of date's rows in
+    marts.thesis_status_flips; call inside write_summary's transaction."""
+    con.execute(f"create table if not exists marts.thesis_status_flips ({FLIPS_COLUMNS_DDL})")
+    previous = con.sql(
+        """
+        select * from marts.thesis_summary_history
+        where as_of = (select max(as_of) from marts.thesis_summary_history where as_of < ?)
+        """,
+        params=[as_of],
+    ).pl()
+    flips = status_flips(statuses(summary), statuses(previous), as_of)
+    con.execute("delete from marts.thesis_status_flips where as_of = ?", [as_of])
+    previous_as_of = previous["as_of"].max() if previous.height else None
+    now = dt.datetime.now(dt.UTC)
+    for flip in flips:
+        con.execute(
+            "insert into marts.thesis_status_flips values (?, ?, ?, ?, ?, ?, ?)",
+            [as_of, flip["pillar"], previous_as_of, flip["previous_status"], flip["status"], run_id, now],
+        )
+    return flips
+
+
+def write_summary(con, summary: pl.DataFrame, run_id: str, as_of: dt.date) -> list[dict]:
+    """Replace marts.thesis_summary, this as-of date's snapshot in the history and its status
+    flips, atomically; returns the flips."""
     stamped = summary.with_columns(
         pl.lit(run_id).alias("run_id"), pl.lit(dt.datetime.now(dt.UTC)).alias("computed_at")
     ).select(["run_id", "computed_at", *summary.columns])
@@ -57,6 +113,7 @@ def write_summary(con, summary: pl.DataFrame, run_id: str, as_of: dt.date) -> No
         con.execute(f"create table if not exists marts.thesis_summary_history ({SUMMARY_COLUMNS_DDL})")
         con.execute("create or replace table marts.thesis_summary as select * from summary_arrow")
         con.execute("delete from marts.thesis_summary_history where as_of = ?", [as_of])
+        flips = record_status_flips(con, summary, run_id, as_of)
         con.execute("insert into marts.thesis_summary_history by name select * from summary_arrow")
         con.execute("commit")
     except BaseException:
@@ -64,6 +121,7 @@ def write_summary(con, summary: pl.DataFrame, run_id: str, as_of: dt.date) -> No
         raise
     finally:
         con.unregister("summary_arrow")
+    return flips
 
 
 @dg.asset(
@@ -85,7 +143,7 @@ def thesis_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     as_of = sources.reference_date()
     with warehouse.connect() as con:
         summary = evaluate(load_thesis(), read_marts(con), as_of, read_loads(con))
-        write_summary(con, summary, context.run.run_id, as_of)
+        flips = write_summary(con, summary, context.run.run_id, as_of)
     verdict = summary.filter(pl.col("row_type") == "verdict").row(0, named=True)
     pillars = summary.filter(pl.col("row_type") == "pillar").select("pillar", "status", "score", "evidence")
     metrics = summary.filter(pl.col("row_type") == "metric").select(
@@ -100,5 +158,6 @@ def thesis_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             "evidence": verdict["evidence"],
             "pillars": dg.MetadataValue.md(md_table(pillars)),
             "metrics": dg.MetadataValue.md(md_table(metrics)),
+            STATUS_FLIPS_KEY: dg.MetadataValue.json(flips),
         }
     )

@@ -80,12 +80,12 @@ class Progress:
             self._say(f"↻ {step} will be retried: {record.user_message}")
         elif kind == "STEP_FAILURE":
             self.done += 1
+            from orchestration.sensors import failure_reason
+
             error = event.step_failure_data.error if event.step_failure_data else None
             if error is not None:
                 self.log.write(error.to_string() + "\n")
-                while error.cause is not None:  # the user-facing reason is the innermost cause
-                    error = error.cause
-            reason = (error.message.strip().splitlines() or ["?"])[0] if error else record.user_message
+            reason = failure_reason(error) or record.user_message
             self.failures.append(f"{step}: {reason}")
             self._say(f"✗ {step} FAILED: {reason}")
         elif kind == "ASSET_CHECK_EVALUATION":

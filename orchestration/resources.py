@@ -36,6 +36,10 @@ def _from_project(path: str) -> Path:
     return p if p.is_absolute() else PROJECT_ROOT / p
 
 
+def _is_remote_or_memory(path: str) -> bool:
+    return path.startswith("md:") or path == ":memory:"
+
+
 def data_dir() -> Path:
     """Everything the pipeline writes besides the warehouse: published copy, reports, Data Docs."""
     return _from_project(os.environ.get("THESIS_DATA_DIR", "data"))
@@ -51,14 +55,18 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def resolved_path(self) -> str:
         path = self.path or os.environ.get("WAREHOUSE_PATH") or str(data_dir() / "warehouse.duckdb")
-        if path.startswith("md:") or path == ":memory:":
+        if _is_remote_or_memory(path):
             return path
         return str(_from_project(path))
+
+    def is_local_file(self) -> bool:
+        """A file on this machine (not MotherDuck `md:`, not in memory): it can be copied."""
+        return not _is_remote_or_memory(self.resolved_path())
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         path = self.resolved_path()
-        if not path.startswith("md:") and path != ":memory:":
+        if self.is_local_file():
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         config = {} if read_only else dict(CONNECTION_CONFIG)
         con = duckdb.connect(path, read_only=read_only, config=config)
@@ -83,12 +91,25 @@ class SourceSettings(dg.ConfigurableResource):
         description="Run as of this ISO date (demo end date). Default: $THESIS_AS_OF, else today (UTC).",
     )
     http_timeout_s: float = Field(default=30.0, description="Per-request timeout in seconds.")
+    force_refetch: bool | None = Field(
+        default=None,
+        description="Fetch every series, even one loaded recently enough for its frequency "
+        "(orchestration/freshness.yaml). Default: $THESIS_FORCE_REFETCH (1/true), else false.",
+    )
 
     def resolved_mode(self) -> str:
         mode = self.mode or os.environ.get("THESIS_SOURCE_MODE") or "demo"
         if mode not in ("demo", "live", "replay"):
             raise dg.Failure(f"THESIS_SOURCE_MODE must be demo, live or replay, not {mode!r}")
         return mode
+
+    def refetch_everything(self) -> bool:
+        """Whether the skip rule is off: forced, or recording (a snapshot must hold every series)."""
+        forced = self.force_refetch
+        if forced is None:
+            forced = os.environ.get("THESIS_FORCE_REFETCH", "").strip().lower() in ("1", "true", "yes")
+        recording = self.resolved_mode() == "live" and self._dir(self.record_dir, "THESIS_RECORD_DIR")
+        return forced or bool(recording)
 
     def as_of_date(self) -> dt.date:
         value = self.as_of or os.environ.get("THESIS_AS_OF")

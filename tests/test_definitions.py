@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import yaml
 
 from orchestration.definitions import defs
+from tests.conftest import PROJECT_ROOT
 
 
 def graph():
@@ -88,3 +90,18 @@ def test_each_new_raw_table_feeds_its_staging_view():
         ("structural_facts", "stg_reference__structural_facts"),
     ]:
         assert dg.AssetKey(["reference", seed]) in g.get(dg.AssetKey(["staging", staging])).parent_keys
+
+
+def test_the_instance_retries_dead_runs_and_queues_runs_one_at_a_time():
+    config = yaml.safe_load((PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text())
+    assert config["run_retries"]["enabled"] and config["run_retries"]["max_retries"] >= 1
+    assert config["concurrency"]["runs"]["max_concurrent_runs"] == 1
+    assert config["concurrency"]["pools"]["default_limit"] == 1
+    assert config["nux"] == {"enabled": False} and config["telemetry"] == {"enabled": False}
+
+
+def test_the_daily_schedule_runs_everything_at_0730_new_york_and_starts_on():
+    schedule = defs.resolve_schedule_def("thesis_daily_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 7 * * *", "America/New_York")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == "thesis_daily"

@@ -1,0 +1,278 @@
+"""The Dagster UI, used the way a person uses it: headless Chromium against `dagster dev`.
+
+Follows /work/shared/BROWSER.md: Debian's chromium driven by Playwright (never `playwright
+install`), no DNS outside loopback, a 30 s expect timeout, a fresh DAGSTER_HOME with the nux
+modal off, and SIGTERM to the server's process group at the end. Screenshots go to
+$THESIS_SCREENSHOT_DIR, else data/screenshots/.
+"""
+
+import datetime as dt
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+LOCATION = "thesis_warehouse"  # workspace.yaml's location_name
+# The command `make dev` runs, on another port (checked against the Makefile below).
+DEV_COMMAND = ["dev", "-w", "workspace.yaml", "-h", "127.0.0.1"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Without this Chromium looks up Google hosts; the EXCLUDEs keep the test server reachable.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+expect.set_options(timeout=30_000)  # node statuses can take ~8 s on a fresh server
+
+
+def screenshot_dir() -> Path:
+    folder = Path(os.environ.get("THESIS_SCREENSHOT_DIR") or PROJECT_ROOT / "data" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def chromium() -> Path:
+    if CHROMIUM.exists():
+        return CHROMIUM
+    message = f"{CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium fonts-dejavu-core"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)  # CI must run this test, never skip it
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _default_signals() -> None:
+    # A parent started in the background may ignore SIGINT/SIGTERM; dagster dev must not.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class Dagster:
+    """A `dagster dev` server and GraphQL access to it."""
+
+    def __init__(self, url: str, proc: subprocess.Popen, log: Path):
+        self.url, self.proc, self.log = url, proc, log
+        self.http = httpx.Client(base_url=url, timeout=10, trust_env=False)
+
+    def graphql(self, query: str, **variables) -> dict:
+        response = self.http.post("/graphql", json={"query": query, "variables": variables})
+        response.raise_for_status()
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def wait_until_loaded(self, deadline_s: float = 240) -> None:
+        query = "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }"
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"dagster dev exited ({self.proc.returncode}):\n{self.tail()}")
+            try:
+                entries = self.graphql(query)["workspaceOrError"]["locationEntries"]
+                if entries and all(e["loadStatus"] == "LOADED" for e in entries):
+                    return
+            except httpx.HTTPError:
+                pass  # not listening yet
+            time.sleep(0.5)
+        pytest.fail(f"dagster dev not ready after {deadline_s} s:\n{self.tail()}")
+
+    def wait_for_run(self, run_id: str, deadline_s: float = 300) -> str:
+        query = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            status = self.graphql(query, id=run_id)["runOrError"]["status"]
+            if status in ("SUCCESS", "FAILURE", "CANCELED"):
+                return status
+            time.sleep(0.5)
+        pytest.fail(f"run {run_id} not finished after {deadline_s} s:\n{self.tail()}")
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture(scope="module")
+def dagster_dev(tmp_path_factory) -> Iterator[Dagster]:
+    """One server for this module, on a fresh instance and a fresh demo warehouse."""
+    tmp_path = tmp_path_factory.mktemp("dagster_dev")
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(
+        PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml"
+    )  # nux and telemetry off
+    venv_bin = Path(sys.executable).parent
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"THESIS_SNAPSHOT_DIR", "THESIS_RECORD_DIR", "FRED_API_KEY", "THESIS_ALERT_WEBHOOK_URL"}
+    }
+    env.update(
+        DAGSTER_HOME=str(home),
+        DAGSTER_DISABLE_TELEMETRY="1",
+        WAREHOUSE_PATH=str(tmp_path / "warehouse.duckdb"),
+        THESIS_DATA_DIR=str(tmp_path / "data"),
+        THESIS_SOURCE_MODE="demo",
+        THESIS_AS_OF="2026-11-24",
+        PATH=f"{venv_bin}{os.pathsep}{env.get('PATH', '')}",
+    )
+    port, log = free_port(), tmp_path / "dagster-dev.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(venv_bin / "dagster"), *DEV_COMMAND, "-p", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_default_signals,
+        )
+    server = Dagster(f"http://127.0.0.1:{port}", proc, log)
+    started = time.monotonic()
+    try:
+        server.wait_until_loaded()
+        print(f"\ndagster dev loaded in {time.monotonic() - started:.1f} s")
+        yield server
+    finally:
+        server.http.close()
+        os.killpg(proc.pid, signal.SIGTERM)  # our own group only: webserver, daemon, code server, runs
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def asset_names_by_group(server: Dagster) -> dict[str, list[str]]:
+    nodes = server.graphql("{ assetNodes { assetKey { path } groupName } }")["assetNodes"]
+    groups: dict[str, list[str]] = {}
+    for node in nodes:
+        groups.setdefault(node["groupName"], []).append(node["assetKey"]["path"][-1])
+    return groups
+
+
+def open_lineage_with_groups_expanded(page: Page, server: Dagster, groups: dict[str, list[str]]) -> None:
+    page.goto(f"{server.url}/asset-groups")
+    expect(page.locator("foreignObject.group")).to_have_count(len(groups))  # collapsed group boxes
+    page.locator("svg").filter(has=page.locator("foreignObject")).first.click(
+        button="right", position={"x": 40, "y": 40}
+    )
+    # The UI remembers expanded groups: on a later visit the menu offers to collapse them.
+    toggle = page.get_by_role("menuitem", name=re.compile("(Expand|Collapse) all groups"))
+    expect(toggle).to_be_visible()
+    if toggle.inner_text().startswith("Expand"):
+        toggle.click()
+    else:
+        page.keyboard.press("Escape")
+    assets = sum(len(names) for names in groups.values())
+    expect(page.locator("foreignObject:not(.group)").filter(has_text=re.compile(r"\w"))).to_have_count(assets)
+
+
+def test_materialize_all_from_the_asset_graph(dagster_dev):
+    server, shots = dagster_dev, screenshot_dir()
+    groups = asset_names_by_group(server)
+    assert {"ingest", "staging", "marts", "summary"} <= set(groups)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+            open_lineage_with_groups_expanded(page, server, groups)
+            page.screenshot(path=shots / "graph-before.png")
+
+            with page.expect_response(lambda r: "op=LaunchPipelineExecution" in r.url) as response:
+                page.get_by_role("button", name="Materialize all").click()
+            launched = response.value.json()["data"]["launchPipelineExecution"]
+            assert launched["__typename"] == "LaunchRunSuccess", launched
+            run_id = launched["run"]["id"]
+            started = time.monotonic()
+            assert server.wait_for_run(run_id) == "SUCCESS", server.tail()
+            print(f"run {run_id[:8]} succeeded in {time.monotonic() - started:.1f} s")
+
+            page.goto(f"{server.url}/runs/{run_id}")
+            expect(page).to_have_title(re.compile(r"\[SUCCESS\]"))
+            expect(page.get_by_text("RUN_SUCCESS").first).to_be_visible()
+            page.screenshot(path=shots / "run.png")
+
+            # Each group's own graph is drawn at full size, where a node shows its status.
+            for group, names in sorted(groups.items()):
+                page.goto(f"{server.url}/locations/{LOCATION}/asset-groups/{group}")
+                expect(page.get_by_text("Loading...")).to_have_count(0)
+                for name in names:
+                    node = page.locator("foreignObject").filter(
+                        has_text=re.compile(rf"^{re.escape(name)}Latest event")
+                    )
+                    # Case-sensitive on purpose: "Never materialized" must not count.
+                    expect(node).to_contain_text(re.compile("Materialized"))
+                page.screenshot(path=shots / f"group-{group}-after.png")
+            open_lineage_with_groups_expanded(page, server, groups)
+            page.screenshot(path=shots / "graph-after.png")
+        finally:
+            browser.close()
+
+
+SCHEDULE = """
+query($selector: ScheduleSelector!) {
+  scheduleOrError(scheduleSelector: $selector) {
+    __typename
+    ... on Schedule {
+      cronSchedule executionTimezone
+      scheduleState { status }
+      futureTicks(limit: 1) { results { timestamp } }
+    }
+  }
+}
+"""
+SENSORS = """
+query($selector: RepositorySelector!) {
+  sensorsOrError(repositorySelector: $selector) {
+    ... on Sensors { results { name sensorState { status } } }
+  }
+}
+"""
+
+
+def test_a_fresh_instance_runs_the_daily_schedule_and_the_alert_sensors(dagster_dev):
+    repository = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__"}
+    schedule = dagster_dev.graphql(
+        SCHEDULE, selector={**repository, "scheduleName": "thesis_daily_schedule"}
+    )["scheduleOrError"]
+    assert schedule["__typename"] == "Schedule", schedule
+    assert schedule["scheduleState"]["status"] == "RUNNING"
+    assert (schedule["cronSchedule"], schedule["executionTimezone"]) == ("30 7 * * *", "America/New_York")
+    (tick,) = schedule["futureTicks"]["results"]
+    next_tick = dt.datetime.fromtimestamp(tick["timestamp"], ZoneInfo("America/New_York"))
+    assert next_tick > dt.datetime.now(ZoneInfo("America/New_York"))
+    assert (next_tick.hour, next_tick.minute) == (7, 30)
+
+    sensors = dagster_dev.graphql(SENSORS, selector=repository)["sensorsOrError"]["results"]
+    states = {s["name"]: s["sensorState"]["status"] for s in sensors}
+    assert states == {"thesis_run_failure_alert": "RUNNING", "thesis_status_flip_alert": "RUNNING"}
+
+
+def test_the_browser_test_starts_the_same_command_as_make_dev():
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert f"$(BIN)/dagster {' '.join(DEV_COMMAND)} -p 3000" in makefile

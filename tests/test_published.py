@@ -1,0 +1,143 @@
+"""The analysts' copy: checkpointed, stamped with one run, readable by the DuckDB CLI, and every
+query of the README's "Querying the warehouse" section runs on it."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.publish import publish, published_path
+from orchestration import cli
+from orchestration.definitions import defs
+from orchestration.resources import CONNECTION_CONFIG, WarehouseResource
+from tests.conftest import PROJECT_ROOT
+
+DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
+
+
+def demo_env(root: Path) -> dict[str, str]:
+    return {
+        "WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
+        "THESIS_DATA_DIR": str(root / "data"),
+        "THESIS_SOURCE_MODE": "demo",
+        "THESIS_AS_OF": "2026-11-24",
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """One full demo run on a temporary warehouse, shared by this module's tests."""
+    root = tmp_path_factory.mktemp("published")
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in demo_env(root).items():
+            env.setenv(key, value)
+        result = defs.resolve_job_def("thesis_daily").execute_in_process(
+            instance=dg.DagsterInstance.ephemeral()
+        )
+        published = published_path(WarehouseResource())
+    yield SimpleNamespace(root=root, run_id=result.run_id, published=published)
+
+
+def sql(path: Path, query: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(query).fetchall()
+
+
+def duckdb_cli(path: Path, query: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(DUCKDB_CLI), "-readonly", "-csv", str(path), "-c", query],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_published_copy_holds_one_run_and_says_which(demo_run):
+    info = sql(
+        demo_run.published,
+        "select run_id, summary_run_id, as_of::varchar, source_mode from published.run_info",
+    )
+    assert info == [(demo_run.run_id, demo_run.run_id, "2026-11-24", "demo")]
+    assert sql(demo_run.published, "select distinct run_id from marts.thesis_summary") == [(demo_run.run_id,)]
+    assert sql(demo_run.published, "select verdict from published.run_info") == sql(
+        demo_run.published, "select status from marts.thesis_summary where row_type = 'verdict'"
+    )
+    # The swap leaves nothing beside the file: no WAL (it was checkpointed), no staging copy.
+    assert sorted(p.name for p in demo_run.published.parent.iterdir()) == [demo_run.published.name]
+    assert oct(demo_run.published.stat().st_mode & 0o777) == "0o444"
+
+
+def test_the_published_copy_opens_in_the_duckdb_cli(demo_run):
+    done = duckdb_cli(demo_run.published, "select run_id from published.run_info")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["run_id", demo_run.run_id]
+    # dbt's views resolve too: the copy keeps the live file's name, which is their catalog.
+    views = duckdb_cli(demo_run.published, "select count(*) > 0 from staging.stg_fred__observations")
+    assert views.returncode == 0 and views.stdout.split()[-1] == "true", views.stderr
+
+
+def readme_queries() -> list[str]:
+    text = (PROJECT_ROOT / "README.md").read_text()
+    section = text.split("## Querying the warehouse", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_the_readme_has_at_least_eight_queries_for_analysts():
+    queries = readme_queries()
+    assert len(queries) >= 8
+    for table in (
+        "marts.thesis_summary",
+        "marts.thesis_status_flips",
+        "_history",
+        "raw.load_audit",
+        "run_info",
+    ):
+        assert any(table in q for q in queries), table
+
+
+@pytest.mark.parametrize("query", readme_queries(), ids=lambda q: q.split("\n")[0][:60])
+def test_every_readme_query_runs_on_a_published_demo_copy(demo_run, query):
+    done = duckdb_cli(demo_run.published, query)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    assert done.stdout.strip(), "the CLI printed no header"
+
+
+def test_the_readme_consistency_query_says_the_copy_matches(demo_run):
+    (query,) = [q for q in readme_queries() if "summary_matches" in q]
+    done = duckdb_cli(demo_run.published, query)
+    header, row = done.stdout.strip().splitlines()
+    assert dict(zip(header.split(","), row.split(","), strict=True))["summary_matches"] == "true"
+
+
+def test_make_sql_opens_the_published_copy_read_only(demo_run, monkeypatch):
+    for key, value in demo_env(demo_run.root).items():
+        monkeypatch.setenv(key, value)
+    calls = []
+    monkeypatch.setattr(cli.os, "execv", lambda binary, argv: calls.append((binary, argv)))
+    cli.sql()
+    ((binary, argv),) = calls
+    assert Path(binary) == DUCKDB_CLI
+    assert argv[1:] == ["-readonly", str(demo_run.published)]
+    assert str(demo_run.root / "warehouse.duckdb") not in argv
+
+
+def test_publish_checkpoints_first_so_writes_still_in_the_wal_are_published(warehouse_env):
+    warehouse = WarehouseResource()
+    with duckdb.connect(str(warehouse_env), config=dict(CONNECTION_CONFIG)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.thesis_summary as select 'run-1' as run_id, date '2026-11-24' as as_of, "
+            "'verdict' as row_type, 'neutral' as status"
+        )
+        con.execute("checkpoint")
+        # Committed but only in the WAL while this connection stays open (no checkpoint on close yet).
+        con.execute("create table marts.late as select range as i from range(1000)")
+        assert Path(f"{warehouse_env}.wal").exists()
+        target = publish(warehouse, run_id="run-1", source_mode="demo")
+    assert sql(target, "select count(*) from marts.late") == [(1000,)]
+    assert sql(target, "select run_id, summary_run_id from published.run_info") == [("run-1", "run-1")]

@@ -1,0 +1,56 @@
+"""The warehouse target is configuration only: an `md:` (MotherDuck) WAREHOUSE_PATH reaches the
+dbt profile and the Dagster resources unchanged. No connection is opened, nothing leaves the machine."""
+
+import contextvars
+
+import dagster as dg
+from dbt.adapters.duckdb.credentials import DuckDBCredentials
+from dbt.config.profile import Profile, read_profile
+from dbt.config.renderer import ProfileRenderer
+from dbt_common.context import set_invocation_context
+
+from assets.publish import published_warehouse
+from orchestration.resources import DBT_PROJECT_DIR, SourceSettings, WarehouseResource
+
+TARGET = "md:thesis_warehouse"
+
+
+def dbt_credentials(env: dict[str, str]) -> DuckDBCredentials:
+    """Render profiles.yml the way dbt does (its env_var() and renderer), then build the adapter's
+    credentials from it; in a copied context, so dbt's invocation state does not leak."""
+
+    def render() -> DuckDBCredentials:
+        set_invocation_context(env)
+        raw = read_profile(str(DBT_PROJECT_DIR))["thesis_warehouse"]
+        _, data = Profile.render_profile(raw, "thesis_warehouse", None, ProfileRenderer({}))
+        assert data.pop("type") == "duckdb"
+        return DuckDBCredentials.from_dict(data)
+
+    return contextvars.copy_context().run(render)
+
+
+def test_a_motherduck_warehouse_path_reaches_dbt_and_the_resources_unchanged(monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_PATH", TARGET)
+    credentials = dbt_credentials({"WAREHOUSE_PATH": TARGET})
+    assert credentials.path == TARGET and credentials.is_motherduck
+    assert credentials.database == "thesis_warehouse"
+    assert credentials.config_options["storage_compatibility_version"] == "v1.5.0"
+    warehouse = WarehouseResource()
+    assert warehouse.resolved_path() == TARGET and not warehouse.is_local_file()
+
+
+def test_a_local_path_is_what_dbt_gets_too(tmp_path):
+    path = str(tmp_path / "warehouse.duckdb")
+    assert dbt_credentials({"WAREHOUSE_PATH": path}).path == path
+    assert WarehouseResource(path=path).resolved_path() == path
+
+
+def test_publishing_makes_no_file_copy_of_a_remote_warehouse(monkeypatch, tmp_path):
+    monkeypatch.setenv("THESIS_DATA_DIR", str(tmp_path))
+    result = published_warehouse(
+        context=dg.build_asset_context(),
+        warehouse=WarehouseResource(path=TARGET),
+        sources=SourceSettings(mode="demo"),
+    )
+    assert "not a local file" in result.metadata["published"]
+    assert not (tmp_path / "published").exists()
