@@ -110,6 +110,10 @@ treasury_10y as (
     select obs_date, value from observations where series_id = 'DGS10'
 ),
 
+walcl as (
+    select obs_date, value from observations where series_id = 'WALCL'
+),
+
 balance_sheet as (
     -- The 13-week change is taken on the weekly observations themselves (the Wednesday 91 days
     -- earlier), before the monthly as-of join, so it is a true 13-week change whatever the month.
@@ -117,8 +121,8 @@ balance_sheet as (
         current_week.obs_date,
         current_week.value,
         100 * current_week.value / thirteen_weeks_ago.value - 100 as change_13w_pct
-    from (select obs_date, value from observations where series_id = 'WALCL') as current_week
-    left join (select obs_date, value from observations where series_id = 'WALCL') as thirteen_weeks_ago
+    from walcl as current_week
+    left join walcl as thirteen_weeks_ago
         on thirteen_weeks_ago.obs_date = current_week.obs_date - interval 13 week
 ),
 
