@@ -45,3 +45,35 @@ def test_every_row_has_a_source_url():
         with (SEEDS / f"{name}.csv").open(newline="") as handle:
             rows = list(csv.DictReader(handle))
         assert rows and all(r["source_url"].startswith("https://") for r in rows), name
+
+
+def read_seed(name: str) -> list[dict[str, str]]:
+    with (SEEDS / f"{name}.csv").open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_capability_map_points_at_mmlu_scored_seed_rows_and_their_sources():
+    scored = {
+        r["model"]: r
+        for r in read_seed("ai_inference_prices")
+        if r["record_type"] == "price_point" and r["capability_score"]
+    }
+    mapping = read_seed("ai_model_capability_map")
+    assert mapping
+    for row in mapping:
+        seed_row = scored.get(row["seed_model"])
+        assert seed_row is not None, f"{row['model_id']}: {row['seed_model']!r} is not a scored price point"
+        assert seed_row["capability_benchmark"].startswith("MMLU"), row["model_id"]
+        assert row["source_url"] == seed_row["capability_source_url"], row["model_id"]
+        assert row["notes"].strip(), row["model_id"]
+    keys = [(r["provider_id"], r["model_id"]) for r in mapping]
+    assert len(keys) == len(set(keys))
+
+
+def test_capability_map_columns_are_text_and_described():
+    with (SEEDS / "ai_model_capability_map.csv").open(newline="") as handle:
+        header = next(csv.reader(handle))
+    seed = seed_config()["ai_model_capability_map"]
+    assert list(seed["config"]["column_types"]) == header
+    assert set(seed["config"]["column_types"].values()) == {"varchar"}
+    assert [c["name"] for c in seed["columns"]] == header and all(c["description"] for c in seed["columns"])
