@@ -180,7 +180,7 @@ YAHOO = Format(
         rejected("HTML instead of data", m.html, "char 0", "HTML"),
         rejected("empty body", m.empty, "char 0", "empty body"),
         rejected("no bars", m.put((*RESULT, "timestamp"), []), r"chart\.result\[0\]", "no bars"),
-        rejected("wrong series in meta", m.put((*RESULT, "meta", "symbol"), "SPY"), "meta.symbol", "'SPY'"),
+        rejected("wrong series in meta", m.put((*RESULT, "meta", "symbol"), "SPY"), r"meta\.symbol", "'SPY'"),
         rejected(
             "non-numeric value",
             m.put((*CLOSE, 2), "6650.1"),
@@ -204,7 +204,7 @@ YAHOO = Format(
         parsed("UTF-8 BOM and CRLF", m.json_bom_crlf),
         rejected("truncated JSON", m.cut_at(0.5), r"char \d+", "truncated JSON"),
         rejected(
-            "JSON error object, HTTP 200", m.constant(YAHOO_ERROR), "chart.error", "API error Not Found"
+            "JSON error object, HTTP 200", m.constant(YAHOO_ERROR), r"chart\.error", "API error Not Found"
         ),
         rejected(
             "renamed field (close)",
@@ -225,7 +225,7 @@ YAHOO = Format(
         rejected(
             "unknown exchange time zone",
             m.put((*RESULT, "meta", "exchangeTimezoneName"), "Mars/Olympus"),
-            "meta.exchangeTimezoneName",
+            r"meta\.exchangeTimezoneName",
             "Mars/Olympus",
         ),
         parsed("new fields", m.put((*RESULT, "meta", "hasNewField"), True, ((*QUOTE, "vwap"), []))),
@@ -465,7 +465,7 @@ OPENROUTER = Format(
         rejected(
             "links.next (a further page)",
             m.put(("links", "next"), "/api/v1/models?offset=6&limit=6"),
-            "links.next",
+            r"links\.next",
             "partial catalogue",
         ),
         rejected("total_count > models", m.put(("total_count",), 500), "total_count", "6 of 500 models"),
