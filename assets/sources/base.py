@@ -67,8 +67,10 @@ class Body:
             raise SourceError(self.source, self.key, "body is not UTF-8 text", f"byte {exc.start}") from None
 
     def json(self) -> Any:
-        """Decode as JSON; an HTML page or invalid/truncated JSON is a SourceError."""
+        """Decode as JSON; an empty body, an HTML page or invalid/truncated JSON is a SourceError."""
         text = self.text()
+        if not text.strip():
+            raise SourceError(self.source, self.key, "empty body", "char 0")
         if problem := not_data(text, "json"):
             raise SourceError(self.source, self.key, problem, "char 0")
         try:

@@ -6,9 +6,10 @@ Snapshot layout, shared by recording and replay (a contract, documented in the R
 
 `source` is fred, yahoo, worldbank, imf or openrouter; `key` the catalog id as written
 (`DTWEXBGS`, `^GSPC`, `NY.GDP.MKTP.CD`, `cofer`, `models`); `ext` csv or json; the content is
-the body byte for byte as the source sent it. For FRED (CSV or JSON API) and IMF (SDMX-CSV from
-the IMF, JSON from the DBnomics fallback) either extension may be present and the extension picks
-the parser. Recording also writes `<dir>/RECORDED_AT` (an ISO timestamp); replay
+the body byte for byte as the source sent it, except that a secret the source echoes back (the FRED
+key quoted in an error object) is replaced by `***` (`http.scrub`). For FRED (CSV or JSON API) and
+IMF (SDMX-CSV from the IMF, JSON from the DBnomics fallback) either extension may be present and
+the extension picks the parser. Recording also writes `<dir>/RECORDED_AT` (an ISO timestamp); replay
 uses it as the bodies' fetch time, so freshness is judged against the day the snapshot was taken.
 """
 

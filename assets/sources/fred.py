@@ -5,6 +5,10 @@ FRED_API_KEY is set. Two CSV dialects are in the wild: `observation_date,<ID>` w
 values (since late 2024) and `DATE,<ID>` with `.` for missing (before). The JSON API sends values
 as strings with `.` for missing and unstable decimals ("5.45", "3.6300000000"), so values are
 always parsed as numbers, never compared as text. Missing values are kept as NULL rows.
+
+A CSV body must end with a line break (fredgraph always sends one), so a download cut off inside
+the last number is refused rather than stored short. A JSON body must be in levels (`units` lin,
+what the request asks) and complete (`count` no larger than the observations it holds).
 """
 
 import datetime as dt
@@ -81,9 +85,20 @@ def parse_csv(body: Body) -> pa.Table:
     """Parse a `fredgraph.csv` body (either header dialect) into raw rows."""
     series_id = body.key
     text = body.text()
+    if not text.strip():
+        raise SourceError(SOURCE, series_id, "empty body", "line 1")
     if problem := not_data(text, "csv"):
         raise SourceError(SOURCE, series_id, problem, "line 1")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # fredgraph ends every body with a line break: without one, the download was cut off, and the
+    # last line may be a number cut short ("2026-05-15,120.4" of "120.4312") that still parses.
+    if lines[-1]:
+        raise SourceError(
+            SOURCE,
+            series_id,
+            f"no line break at the end: the body was cut off mid-line ({lines[-1][:40]!r})",
+            f"line {len(lines)}",
+        )
     header = [h.strip() for h in lines[0].split(",")]
     if len(header) != 2 or header[1].upper() != series_id.upper():
         raise SourceError(
@@ -100,7 +115,7 @@ def parse_csv(body: Body) -> pa.Table:
                 SOURCE, series_id, f"expected 2 fields, got {len(fields)}: {line[:80]!r}", where
             )
         rows.append((where, _date(fields[0], series_id, where), _value(fields[1], series_id, where)))
-    return _table(body, rows, realtime=None)
+    return _table(body, rows, realtime=None, empty_at="line 2")
 
 
 def parse_json(body: Body) -> pa.Table:
@@ -108,14 +123,37 @@ def parse_json(body: Body) -> pa.Table:
     series_id = body.key
     doc = body.json()
     if not isinstance(doc, dict):
-        raise SourceError(SOURCE, series_id, f"expected a JSON object, got {type(doc).__name__}")
+        raise SourceError(SOURCE, series_id, f"expected a JSON object, got {type(doc).__name__}", "char 0")
     if "error_code" in doc or "error_message" in doc:
         raise SourceError(
-            SOURCE, series_id, f"API error {doc.get('error_code')}: {str(doc.get('error_message'))[:160]}"
+            SOURCE,
+            series_id,
+            f"API error {doc.get('error_code')}: {str(doc.get('error_message'))[:160]}",
+            "error_message",
         )
     observations = doc.get("observations")
     if not isinstance(observations, list):
-        raise SourceError(SOURCE, series_id, f"no 'observations' list (keys: {sorted(doc)[:8]})")
+        raise SourceError(
+            SOURCE, series_id, f"no 'observations' list (keys: {sorted(doc)[:8]})", "observations"
+        )
+    # The request asks for levels (units=lin, the default); any other unit is another series.
+    units = doc.get("units", "lin")
+    if units != "lin":
+        raise SourceError(
+            SOURCE,
+            series_id,
+            f"units {str(units)[:20]!r}, not the levels ('lin') the request asks for",
+            "units",
+        )
+    count, offset = doc.get("count"), doc.get("offset", 0)
+    if isinstance(count, int) and isinstance(offset, int) and count > offset + len(observations):
+        raise SourceError(
+            SOURCE,
+            series_id,
+            f"a partial answer: {len(observations)} of {count} observations from offset {offset}; "
+            "the rest would need further requests",
+            "count",
+        )
     rows: list[tuple[str, dt.date, float | None]] = []
     realtime: list[dt.date | None] = []
     for i, obs in enumerate(observations):
@@ -129,12 +167,14 @@ def parse_json(body: Body) -> pa.Table:
         )
         start = obs.get("realtime_start")
         realtime.append(_date(start, series_id, where) if start else None)
-    return _table(body, rows, realtime=realtime)
+    return _table(body, rows, realtime=realtime, empty_at="observations")
 
 
-def _table(body: Body, rows: list[tuple[str, dt.date, float | None]], realtime: list | None) -> pa.Table:
+def _table(
+    body: Body, rows: list[tuple[str, dt.date, float | None]], realtime: list | None, empty_at: str
+) -> pa.Table:
     if not rows:
-        raise SourceError(SOURCE, body.key, "no observations in the body (header only)")
+        raise SourceError(SOURCE, body.key, "no observations in the body (header only)", empty_at)
     from orchestration.catalog import load_catalog
 
     try:

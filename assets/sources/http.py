@@ -1,15 +1,19 @@
 """HTTP for live mode: timeouts, retries with backoff and jitter, Retry-After, and a polite pace per host.
 
 Retries cover what a later attempt can fix (429, 5xx, timeouts, dropped connections); any other
-4xx is final and becomes a SourceError naming the source and series. URLs are shown with secret
-query parameters redacted, so an API key never reaches a log, an error or the warehouse.
+4xx is final and becomes a SourceError naming the source and series. An API key never reaches a
+log, an error, a snapshot or the warehouse: URLs are shown with secret query parameters redacted,
+a key the server echoes back is scrubbed out of the body (error or not) before anyone reads it,
+and httpx's own request log lines, which carry the full URL, are scrubbed too.
 """
 
 import email.utils
+import logging
 import threading
 import time
-from collections.abc import Callable
-from urllib.parse import urlencode
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+from urllib.parse import quote, urlencode
 
 import httpx
 import tenacity
@@ -39,6 +43,37 @@ def redact(request: HttpRequest) -> str:
     """The full URL with secret parameter values replaced by `***`."""
     params = {k: ("***" if k in request.secret_params else v) for k, v in request.params.items()}
     return f"{request.url}?{urlencode(params)}" if params else request.url
+
+
+Text = TypeVar("Text", str, bytes)
+
+
+def scrub(data: Text, secrets: Iterable[str]) -> Text:
+    """`data` with every secret, as written and URL-encoded, replaced by `***`."""
+    for secret in secrets:
+        for form in {secret, quote(secret, safe="")}:
+            if isinstance(data, bytes):
+                data = data.replace(form.encode(), b"***")
+            else:
+                data = data.replace(form, "***")
+    return data
+
+
+class _ScrubSecrets(logging.Filter):
+    """httpx logs every request at INFO with its full URL, query string and key included: a Dagster
+    instance that manages the `httpx` logger (or any INFO logging setup) would store it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            cleaned = scrub(message, self.secrets)
+            if cleaned != message:
+                record.msg, record.args = cleaned, None
+        return True
 
 
 def _retry_after(state: tenacity.RetryCallState) -> float | None:
@@ -89,9 +124,12 @@ class HttpClient:
         self._min_interval = {**MIN_INTERVAL, **(min_interval or {})}
         self._last_call: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._log_filter = _ScrubSecrets()
+        logging.getLogger("httpx").addFilter(self._log_filter)
 
     def close(self) -> None:
         self._client.close()
+        logging.getLogger("httpx").removeFilter(self._log_filter)
 
     def _pace(self, host: str) -> None:
         with self._lock:
@@ -122,6 +160,7 @@ class HttpClient:
         )
         url = redact(request)
         secrets = [v for k, v in request.params.items() if k in request.secret_params and v]
+        self._log_filter.secrets.update(secrets)
         try:
             response = retrying(self._once, request)
         except RetryableResponse as exc:
@@ -145,12 +184,11 @@ class HttpClient:
             raise SourceError(
                 source, series, f"HTTP {response.status_code}: {_snippet(response, secrets)}", url
             )
-        return response.content
+        # A 200 can quote the key too (an error object): the parser, its error message and the
+        # recorded snapshot all see the scrubbed body. Data bodies never contain it, so they are exact.
+        return scrub(response.content, secrets)
 
 
 def _snippet(response: httpx.Response, secrets: list[str]) -> str:
     """The start of an error body, with any secret a server might echo back scrubbed out."""
-    text = response.text.strip()
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return repr(text[:160])
+    return repr(scrub(response.text, secrets).strip()[:160])

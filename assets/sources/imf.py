@@ -169,7 +169,7 @@ def parse_sdmx_csv(body: Body) -> pa.Table:
         raise SourceError(
             SOURCE, series_id, f"two vintages in one body: {first[0]} ({first[1]}) and {second[0]}", second[1]
         )
-    return _table(body, rows, next(iter(dataflows), ""))
+    return _table(body, rows, next(iter(dataflows), ""), empty_at="line 2")
 
 
 def _records(reader) -> Iterator[tuple[int, list[str]]]:
@@ -184,26 +184,43 @@ def parse_dbnomics(body: Body) -> pa.Table:
     series_id = body.key
     doc = body.json()
     if not isinstance(doc, dict):
-        raise SourceError(SOURCE, series_id, f"expected a JSON object, got {type(doc).__name__}")
+        raise SourceError(SOURCE, series_id, f"expected a JSON object, got {type(doc).__name__}", "char 0")
     if doc.get("errors"):
-        raise SourceError(SOURCE, series_id, f"DBnomics error: {str(doc['errors'])[:160]}")
+        raise SourceError(SOURCE, series_id, f"DBnomics error: {str(doc['errors'])[:160]}", "errors")
     series = doc.get("series")
     if not isinstance(series, dict):
         raise SourceError(
-            SOURCE, series_id, f"no 'series' object (message {doc.get('message')!r}, keys {sorted(doc)[:8]})"
+            SOURCE,
+            series_id,
+            f"no 'series' object (message {doc.get('message')!r}, keys {sorted(doc)[:8]})",
+            "series",
         )
     docs = series.get("docs")
     if not isinstance(docs, list) or len(docs) != 1 or not isinstance(docs[0], dict):
         found = len(docs) if isinstance(docs, list) else "no"
-        raise SourceError(SOURCE, series_id, f"expected one series in series.docs, got {found}")
+        raise SourceError(
+            SOURCE, series_id, f"expected one series in series.docs, got {found}", "series.docs"
+        )
     found = docs[0]
-    codes = tuple(found.get(k) for k in ("provider_code", "dataset_code", "series_code"))
+    names = ("provider_code", "dataset_code", "series_code")
+    codes = tuple(found.get(k) for k in names)
     if codes != DBNOMICS_CODES:
         expected = "/".join(DBNOMICS_CODES)
-        raise SourceError(SOURCE, series_id, f"wrong series {'/'.join(map(str, codes))}, expected {expected}")
+        wrong = next(n for n, got, want in zip(names, codes, DBNOMICS_CODES, strict=True) if got != want)
+        raise SourceError(
+            SOURCE,
+            series_id,
+            f"wrong series {'/'.join(map(str, codes))}, expected {expected}",
+            f"series.docs[0].{wrong}",
+        )
     periods, starts, values = (found.get(k) for k in ("period", "period_start_day", "value"))
     if not (isinstance(periods, list) and isinstance(values, list) and len(periods) == len(values)):
-        raise SourceError(SOURCE, series_id, "series.docs[0] needs 'period' and 'value' lists, equally long")
+        raise SourceError(
+            SOURCE,
+            series_id,
+            "series.docs[0] needs 'period' and 'value' lists, equally long",
+            "series.docs[0]",
+        )
     if not isinstance(starts, list) or len(starts) != len(periods):
         starts = [None] * len(periods)
     rows: list[Row] = []
@@ -213,14 +230,16 @@ def parse_dbnomics(body: Body) -> pa.Table:
         if start is not None and start != day.isoformat():
             raise SourceError(SOURCE, series_id, f"period_start_day {start!r} does not match {period}", where)
         if value != "NA" and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise SourceError(SOURCE, series_id, f"non-numeric value {str(value)[:40]!r}", where)
+            raise SourceError(
+                SOURCE, series_id, f"non-numeric value {str(value)[:40]!r}", f"series.docs[0].value[{i}]"
+            )
         rows.append((where, period, day, None if value == "NA" else float(value)))
-    return _table(body, rows, DBNOMICS_VINTAGE)
+    return _table(body, rows, DBNOMICS_VINTAGE, empty_at="series.docs[0].period")
 
 
-def _table(body: Body, rows: list[Row], dataflow: str) -> pa.Table:
+def _table(body: Body, rows: list[Row], dataflow: str, empty_at: str) -> pa.Table:
     if not rows:
-        raise SourceError(SOURCE, body.key, "no observations in the body (header only)")
+        raise SourceError(SOURCE, body.key, "no observations in the body (header only)", empty_at)
     for where, _, _, value in rows:
         if value is not None and not 0 <= value <= 100:
             raise SourceError(SOURCE, body.key, f"share {value!r} outside [0, 100] percent", where)

@@ -5,8 +5,10 @@ snapshot: `snapshot_date` is the day the body was fetched (in replay the snapsho
 in demo the as-of date). Prices arrive as strings in USD per token and are stored in USD per 1M
 tokens, converted with Decimal: `"-1"` (a router whose price depends on the model it picks) is
 NULL with `is_variable_price`; `"0"` is 0, and a model with both prices 0 (the `:free` variants)
-has `is_free`; a missing key is NULL. Only the standard tier is kept: `pricing.overrides` (dearer
-long prompts) sets `has_tiered_pricing`. Unknown keys are ignored, since new ones appear often.
+has `is_free`; a missing key is NULL, but a catalogue in which no model has a price at all (the
+pricing fields renamed or moved) is rejected. Only the standard tier is kept: `pricing.overrides`
+(dearer long prompts) sets `has_tiered_pricing`. Unknown keys are ignored, since new ones appear
+often; a `created` time after the fetch is rejected.
 
 Pagination: 2026 answers carry `total_count` and `links.next`. The whole catalogue fits one page
 (414 models on one page in 2026-08), and the snapshot layout holds one body per series, so an
@@ -88,7 +90,7 @@ def _optional(model: dict, key: str, kind: type, series_id: str, where: str) -> 
     return value
 
 
-def _model_row(model: Any, series_id: str, where: str) -> dict:
+def _model_row(model: Any, series_id: str, where: str, latest: dt.datetime) -> dict:
     if not isinstance(model, dict) or not isinstance(model.get("id"), str) or not model["id"].strip():
         raise SourceError(SOURCE, series_id, f"model without an 'id': {str(model)[:80]}", where)
     where = f"{where} ({model['id']})"
@@ -98,6 +100,13 @@ def _model_row(model: Any, series_id: str, where: str) -> dict:
     prompt, prompt_variable = _price(pricing, "prompt", series_id, where)
     completion, completion_variable = _price(pricing, "completion", series_id, where)
     created = _optional(model, "created", int, series_id, where)
+    if created is not None and created > latest.timestamp():
+        raise SourceError(
+            SOURCE,
+            series_id,
+            f"created {created} is in the future (after {latest:%Y-%m-%d %H:%M} UTC)",
+            where,
+        )
     architecture = model.get("architecture") if isinstance(model.get("architecture"), dict) else {}
     alias = model.get("alias_target") if isinstance(model.get("alias_target"), dict) else {}
     return {
@@ -123,14 +132,14 @@ def parse(body: Body) -> pa.Table:
     if isinstance(doc, dict) and "error" in doc:
         error = doc["error"] if isinstance(doc["error"], dict) else {"message": doc["error"]}
         raise SourceError(
-            SOURCE, series_id, f"API error {error.get('code')}: {str(error.get('message'))[:160]}"
+            SOURCE, series_id, f"API error {error.get('code')}: {str(error.get('message'))[:160]}", "error"
         )
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
         keys = sorted(doc)[:8] if isinstance(doc, dict) else type(doc).__name__
-        raise SourceError(SOURCE, series_id, f"no 'data' list (got {keys})")
+        raise SourceError(SOURCE, series_id, f"no 'data' list (got {keys})", "data")
     models = doc["data"]
     if not models:
-        raise SourceError(SOURCE, series_id, "an empty catalogue ('data' is [])")
+        raise SourceError(SOURCE, series_id, "an empty catalogue ('data' is [])", "data")
     links = doc.get("links") if isinstance(doc.get("links"), dict) else {}
     total = doc.get("total_count")
     if links.get("next") or (isinstance(total, int) and total > len(models)):
@@ -139,10 +148,13 @@ def parse(body: Body) -> pa.Table:
             series_id,
             f"a partial catalogue: {len(models)} of {total} models, next page {links.get('next')!r}; "
             "one snapshot holds one page, so the answer is not stored",
+            "links.next" if links.get("next") else "total_count",
         )
+    # `created` is a launch time: one after the fetch (plus a day of clock skew) is not a date.
+    latest = body.fetched_at + dt.timedelta(days=1)
     rows, seen = [], {}
     for i, model in enumerate(models):
-        row = _model_row(model, series_id, f"data[{i}]")
+        row = _model_row(model, series_id, f"data[{i}]", latest)
         if row["model_id"] in seen:
             raise SourceError(
                 SOURCE,
@@ -152,6 +164,21 @@ def parse(body: Body) -> pa.Table:
             )
         seen[row["model_id"]] = f"data[{i}]"
         rows.append({"series_id": series_id, "snapshot_date": body.fetched_at.date(), **row})
+    # One model without prices is lenient parsing; a catalogue without any is a renamed or moved
+    # `pricing` field, and storing it would record every model as unpriced that day.
+    if not any(
+        r["prompt_usd_per_mtok"] is not None
+        or r["completion_usd_per_mtok"] is not None
+        or r["is_variable_price"]
+        for r in rows
+    ):
+        raise SourceError(
+            SOURCE,
+            series_id,
+            f"none of the {len(rows)} models has a prompt or completion price: "
+            "the pricing fields were renamed or moved",
+            "data[].pricing",
+        )
     return pa.Table.from_pylist(rows, schema=SCHEMA)
 
 

@@ -101,23 +101,15 @@ def _api_error(doc: Any) -> str | None:
 def read_answer(body: Body) -> tuple[Paging, list | None]:
     """Decode an answer into its paging block and its rows (None when the API sent `null`)."""
     series = body.key
-    text = body.text()
-    head = text.lstrip()[:1]
-    if not head:
-        raise SourceError(SOURCE, series, "empty body")
-    if head == "<":
-        raise SourceError(SOURCE, series, f"an HTML/XML page instead of JSON: {text.strip()[:80]!r}")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            SOURCE, series, f"invalid or truncated JSON ({exc.msg})", f"char {exc.pos}"
-        ) from None
+    doc = body.json()
     if error := _api_error(doc):
-        raise SourceError(SOURCE, series, error)
+        raise SourceError(SOURCE, series, error, "[0].message")
     if not (isinstance(doc, list) and len(doc) == 2 and isinstance(doc[0], dict)):
         raise SourceError(
-            SOURCE, series, f"expected a 2-element array [paging, rows], got {text.strip()[:120]!r}"
+            SOURCE,
+            series,
+            f"expected a 2-element array [paging, rows], got {body.text().strip()[:120]!r}",
+            "char 0",
         )
     rows = doc[1]
     if rows is not None and not isinstance(rows, list):
@@ -135,6 +127,7 @@ def page_rows(paging: Paging, rows: list | None, series: str) -> list:
             series,
             f"no rows (total {paging.total}, rows {'null' if rows is None else 'empty'}): the API has no "
             "data for this indicator and date range, which for a WDI indicator means a bad request",
+            "rows",
         )
     expected = min(paging.per_page, paging.total - (paging.page - 1) * paging.per_page)
     if paging.per_page > 0 and len(rows) != expected:

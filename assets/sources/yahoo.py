@@ -13,7 +13,6 @@ Bars with a NULL close are kept as NULL rows, like FRED's gaps; staging drops th
 """
 
 import datetime as dt
-import json
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -84,20 +83,9 @@ def request(series: Series, window: Window, api_key: str | None = None) -> HttpR
 
 
 def _document(body: Body) -> dict[str, Any]:
-    text = body.text()
-    if text.lstrip()[:1] == "<":
-        raise SourceError(SOURCE, body.key, f"an HTML page instead of JSON: {text.strip()[:80]!r}", "char 0")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            SOURCE,
-            body.key,
-            f"invalid or truncated JSON ({exc.msg}): {text.strip()[:60]!r}",
-            f"char {exc.pos}",
-        ) from None
+    doc = body.json()
     if not isinstance(doc, dict) or not isinstance(doc.get("chart"), dict):
-        raise SourceError(SOURCE, body.key, f"no 'chart' object: {text.strip()[:80]!r}")
+        raise SourceError(SOURCE, body.key, f"no 'chart' object: {body.text().strip()[:80]!r}", "chart")
     return doc["chart"]
 
 

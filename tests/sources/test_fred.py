@@ -177,7 +177,7 @@ def test_bom_crlf_and_unsorted_rows_parse():
     ("content", "ext", "message"),
     [
         ("<!DOCTYPE html><html><body>Service Unavailable</body></html>", "csv", "HTML"),
-        ("", "csv", "expected header"),
+        ("", "csv", "line 1: empty body"),
         ("observation_date,DTWEXBGS\n", "csv", "header only"),
         (
             "observation_date,SP500\n2025-01-02,5000\n",

@@ -135,7 +135,7 @@ def test_bad_sdmx_csv_bodies_are_rejected_naming_the_place(content, message):
         (
             '{"series": {"docs": [{"provider_code": "IMF", "dataset_code": "COFER", '
             '"series_code": "Q.W00.RAXGFXARUSDRT_PT", "period": ["2025-Q1"], "value": ["57.8"]}]}}',
-            "period[0]: non-numeric value '57.8'",
+            "value[0]: non-numeric value '57.8'",
         ),
         (
             '{"series": {"docs": [{"provider_code": "IMF", "dataset_code": "COFER", '

@@ -177,7 +177,7 @@ EMPTY = (
         ('{"chart":{"result":[],"error":null}}', "at chart.result: no result"),
         (
             "<!DOCTYPE html><html><head><title>Yahoo</title></head><body>Will be right back</body>",
-            "HTML page",
+            "HTML/XML page",
         ),
         ("Too Many Requests\r\n", "invalid or truncated JSON"),
         (chart()[:-40], "invalid or truncated JSON"),
