@@ -47,7 +47,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # warehouse resource resolved, so dbt and the Python assets always share one warehouse.
     os.environ["WAREHOUSE_PATH"] = warehouse.resolved_path()
     # Unit tests check the models' logic on fixed rows, not the data: they run in `make test`
-    # (tests/dbt/) and by hand, not on every daily run, where they were a third of dbt's time.
+    # (tests/dbt/) and by hand, not on every daily run, where they cost a quarter of dbt's time.
     invocation = dbt.cli(
         ["build", "--exclude-resource-type", "unit_test"],
         context=context,

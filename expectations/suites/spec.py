@@ -56,13 +56,17 @@ def completeness(inputs: SuiteInputs) -> list[Expect]:
     ]
 
 
-def spine_query(mart: str, spine_column: str) -> str:
+def spine_query(mart: str, spine_column: str, changes_from: dt.date | None = None) -> str:
     """The mart's rows plus, along its spine (one row per date), the days since the previous row
-    and the spine series' change from it, in percent: the columns the gap and jump checks read."""
+    and the spine series' change from it, in percent: the columns the gap and jump checks read.
+    With `changes_from`, the change is left NULL (not checked) on earlier dates."""
+    change = f"100 * {spine_column} / lag({spine_column}) over (order by date) - 100"
+    if changes_from is not None:
+        change = f"case when date >= date '{changes_from.isoformat()}' then {change} end"
     return f"""
         select *,
                date - lag(date) over (order by date) as days_since_previous,
-               100 * {spine_column} / lag({spine_column}) over (order by date) - 100 as daily_change_pct
+               {change} as daily_change_pct
         from marts.{mart}
     """
 

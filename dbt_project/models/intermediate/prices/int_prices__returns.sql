@@ -23,7 +23,8 @@ windowed as (
         lag(value) over by_series as previous_value,
         max(value) over (by_series rows between unbounded preceding and current row) as running_max,
         avg(value) over last_n as moving_average,
-        count(*) over last_n as moving_average_observations,
+        -- The window's fill, without a second framed aggregate (one cost 10 % of the model at 12.6 M rows).
+        least(row_number() over by_series, {{ window_size }}) as moving_average_observations,
         cast(obs_date - interval 1 year as date) as year_ago_target
     from daily
     window
