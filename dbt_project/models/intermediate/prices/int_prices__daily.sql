@@ -11,9 +11,9 @@ fred as (
 ),
 
 yahoo as (
-    -- The unadjusted close, not adj_close: the indices (^GSPC, CSI 300, Hang Seng, DXY) and FRED's
-    -- series are price indices, so returns on close compare like with like (price returns; Yahoo's
-    -- close is already split-adjusted), and Yahoo rewrites every past adj_close after each
+    -- close, not adj_close: the indices (^GSPC, CSI 300, Hang Seng, DXY) and FRED's series are
+    -- price indices, so returns on close compare like with like (price returns; Yahoo's close is
+    -- adjusted for splits, not for dividends), and Yahoo rewrites every past adj_close after each
     -- dividend, which would move history that verdicts were given on.
     select
         'yahoo' as source,

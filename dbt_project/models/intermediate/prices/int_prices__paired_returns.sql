@@ -3,7 +3,8 @@
 with
 
 pairs as (
-    -- Which asset is measured against which benchmark; the benchmark's trading days set the calendar.
+    -- One row per pair: the asset, and the benchmark whose trading days set the calendar. Another
+    -- pair is another row; mart_crypto reads bitcoin against the Nasdaq.
     select * from (
         values ('fred', 'CBBTCUSD', 'fred', 'NASDAQCOM')
     ) as pairs (asset_source, asset_series_id, benchmark_source, benchmark_series_id)
