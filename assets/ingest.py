@@ -31,6 +31,8 @@ CONNECTORS: tuple[Connector, ...] = (
     imf.CONNECTOR,
     openrouter.CONNECTOR,
 )
+# Every table the raw layer holds: the HTTP sources and the package data.
+RAW_TABLES: tuple[raw.RawTable, ...] = (*CONNECTORS, genai_prices.TABLE)
 
 # How far back an incremental fetch re-reads, so revisions land (CPI seasonal factors move for
 # years; daily market data is final within days).

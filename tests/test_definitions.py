@@ -25,7 +25,11 @@ def test_lineage_runs_ingest_to_dbt_to_summary_to_published_copy():
     g = graph()
     parents = lambda key: {k.to_user_string() for k in g.get(dg.AssetKey(key)).parent_keys}  # noqa: E731
     assert "raw/fred_observations" in parents(["staging", "stg_fred__observations"])
-    assert "staging/stg_fred__observations" in parents(["marts", "mart_dollar"])
+    assert {"staging/stg_fred__observations", "staging/stg_yahoo__prices"} <= parents(
+        ["staging", "int_prices__daily"]
+    )
+    assert parents(["staging", "int_prices__returns"]) == {"staging/int_prices__daily"}
+    assert "staging/int_prices__returns" in parents(["marts", "mart_dollar"])
     assert "marts/mart_dollar" in parents(["marts", "thesis_summary"])
     assert parents(["published", "warehouse"]) == {"marts/thesis_summary"}
 

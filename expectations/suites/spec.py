@@ -54,3 +54,49 @@ def completeness(inputs: SuiteInputs) -> list[Expect]:
             f"({inputs.previous_rows})",
         )
     ]
+
+
+def spine_query(mart: str, spine_column: str, changes_from: dt.date | None = None) -> str:
+    """The mart's rows plus, along its spine (one row per date), the days since the previous row
+    and the spine series' change from it, in percent: the columns the gap and jump checks read.
+    With `changes_from`, the change is left NULL (not checked) on earlier dates."""
+    change = f"100 * {spine_column} / lag({spine_column}) over (order by date) - 100"
+    if changes_from is not None:
+        change = f"case when date >= date '{changes_from.isoformat()}' then {change} end"
+    return f"""
+        select *,
+               date - lag(date) over (order by date) as days_since_previous,
+               {change} as daily_change_pct
+        from marts.{mart}
+    """
+
+
+def freshness(inputs: SuiteInputs) -> Expect:
+    """The spine's latest date is at most `max_staleness_days` before the run's as-of date."""
+    fresh_after = inputs.as_of - dt.timedelta(days=inputs.max_staleness_days)
+    return Expect(
+        "ExpectColumnMaxToBeBetween",
+        {"column": "date", "min_value": dt.datetime.combine(fresh_after, dt.time())},
+        f"the latest observation is at most {inputs.max_staleness_days} days before {inputs.as_of}",
+    )
+
+
+def no_jumps(max_move_pct: float = 50) -> Expect:
+    """No daily move of the spine series beyond ±`max_move_pct` (needs `spine_query`'s columns)."""
+    return Expect(
+        "ExpectColumnValuesToBeBetween",
+        {"column": "daily_change_pct", "min_value": -max_move_pct, "max_value": max_move_pct},
+        f"a daily move beyond ±{max_move_pct:g}% is a data error, not a market move",
+    )
+
+
+def positive(columns: list[str]) -> list[Expect]:
+    """Prices and index levels are > 0 where present (an as-of column is NULL before its series starts)."""
+    return [
+        Expect(
+            "ExpectColumnValuesToBeBetween",
+            {"column": column, "min_value": 0, "strict_min": True},
+            "a price or index level is never zero or negative",
+        )
+        for column in columns
+    ]

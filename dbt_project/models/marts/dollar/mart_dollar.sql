@@ -1,50 +1,48 @@
 with
 
+returns as (
+    select * from {{ ref('int_prices__returns') }}
+),
+
 broad_dollar as (
-    select obs_date, value
-    from {{ ref('stg_fred__observations') }}
-    where series_id = 'DTWEXBGS'
+    select * from returns where source = 'fred' and series_id = 'DTWEXBGS'
 ),
 
-moving_average as (
-    select
-        obs_date,
-        value,
-        avg(value) over last_n as average_value,
-        count(*) over last_n as observations_in_window
-    from broad_dollar
-    window last_n as (
-        order by obs_date rows between {{ var('dollar_moving_average_days') - 1 }} preceding and current row
-    )
+afe_dollar as (
+    select * from returns where source = 'fred' and series_id = 'DTWEXAFEGS'
 ),
 
-year_ago as (
-    -- As-of join: the last observation on or before the same day a year earlier (holidays and
-    -- weekends have none), accepted only if it is within a week of that day.
-    select
-        current_day.obs_date,
-        earlier.obs_date as year_ago_date,
-        earlier.value as year_ago_value
-    from broad_dollar as current_day
-    asof left join broad_dollar as earlier
-        on earlier.obs_date <= current_day.obs_date - interval 1 year
+dxy as (
+    select * from returns where source = 'yahoo' and series_id = 'DX-Y.NYB'
+),
+
+usd_cny as (
+    select * from returns where source = 'fred' and series_id = 'DEXCHUS'
 ),
 
 final as (
+    -- The broad index's business days are the spine; each other series contributes its latest
+    -- observation on or before that day (as-of), its 1-year change computed on its own calendar,
+    -- and the date it was observed.
     select
-        moving_average.obs_date as date,
-        moving_average.value as broad_dollar_index,
-        case
-            when year_ago.year_ago_date >= moving_average.obs_date - interval 1 year - interval 7 day
-                then 100 * moving_average.value / year_ago.year_ago_value - 100
-        end as broad_dollar_1y_change_pct,
-        moving_average.average_value as broad_dollar_200d_average,
-        case
-            when moving_average.observations_in_window = {{ var('dollar_moving_average_days') }}
-                then 100 * moving_average.value / moving_average.average_value - 100
-        end as broad_dollar_vs_200d_average_pct
-    from moving_average
-    left join year_ago on moving_average.obs_date = year_ago.obs_date
+        broad_dollar.obs_date as date,
+        broad_dollar.value as broad_dollar_index,
+        broad_dollar.change_1y_pct as broad_dollar_1y_change_pct,
+        broad_dollar.moving_average as broad_dollar_200d_average,
+        broad_dollar.vs_moving_average_pct as broad_dollar_vs_200d_average_pct,
+        afe_dollar.value as afe_dollar_index,
+        afe_dollar.change_1y_pct as afe_dollar_1y_change_pct,
+        afe_dollar.obs_date as afe_dollar_date,
+        dxy.value as dxy_index,
+        dxy.change_1y_pct as dxy_1y_change_pct,
+        dxy.obs_date as dxy_date,
+        usd_cny.value as usd_cny,
+        usd_cny.change_1y_pct as usd_cny_1y_change_pct,
+        usd_cny.obs_date as usd_cny_date
+    from broad_dollar
+    asof left join afe_dollar on afe_dollar.obs_date <= broad_dollar.obs_date
+    asof left join dxy on dxy.obs_date <= broad_dollar.obs_date
+    asof left join usd_cny on usd_cny.obs_date <= broad_dollar.obs_date
 )
 
 select * from final

@@ -1,0 +1,107 @@
+{%- set window_size = int_var('trading_days_per_year', 3, 1000) %}
+
+with
+
+pairs as (
+    -- One row per pair: the asset, and the benchmark whose trading days set the calendar. Another
+    -- pair is another row; mart_crypto reads bitcoin against the Nasdaq.
+    select * from (
+        values ('fred', 'CBBTCUSD', 'fred', 'NASDAQCOM')
+    ) as pairs (asset_source, asset_series_id, benchmark_source, benchmark_series_id)
+),
+
+returns as (
+    select * from {{ ref('int_prices__returns') }}
+),
+
+benchmark_days as (
+    select
+        pairs.asset_source,
+        pairs.asset_series_id,
+        pairs.benchmark_source,
+        pairs.benchmark_series_id,
+        returns.obs_date,
+        returns.value as benchmark_value,
+        returns.daily_return_pct as benchmark_return_pct
+    from pairs
+    inner join returns
+        on returns.source = pairs.benchmark_source
+        and returns.series_id = pairs.benchmark_series_id
+),
+
+asset_prices as (
+    select
+        pairs.asset_source,
+        pairs.asset_series_id,
+        pairs.benchmark_source,
+        pairs.benchmark_series_id,
+        returns.obs_date,
+        returns.value
+    from pairs
+    inner join returns
+        on returns.source = pairs.asset_source
+        and returns.series_id = pairs.asset_series_id
+),
+
+aligned as (
+    -- The asset's last price on or before each benchmark day: a crypto weekend, or a holiday the
+    -- benchmark closes on, lands in the next benchmark day's return, so both returns span the
+    -- same interval.
+    select
+        benchmark_days.*,
+        asset_prices.obs_date as asset_date,
+        asset_prices.value as asset_value
+    from benchmark_days
+    asof left join asset_prices
+        on asset_prices.asset_source = benchmark_days.asset_source
+        and asset_prices.asset_series_id = benchmark_days.asset_series_id
+        and asset_prices.benchmark_source = benchmark_days.benchmark_source
+        and asset_prices.benchmark_series_id = benchmark_days.benchmark_series_id
+        and asset_prices.obs_date <= benchmark_days.obs_date
+),
+
+asset_returns as (
+    select
+        *,
+        100 * asset_value / lag(asset_value) over by_pair - 100 as asset_return_pct
+    from aligned
+    window by_pair as (
+        partition by asset_source, asset_series_id, benchmark_source, benchmark_series_id order by obs_date
+    )
+),
+
+rolling as (
+    select
+        *,
+        regr_slope(asset_return_pct, benchmark_return_pct) over last_year as slope,
+        corr(asset_return_pct, benchmark_return_pct) over last_year as correlation,
+        regr_count(asset_return_pct, benchmark_return_pct) over last_year as returns_in_window
+    from asset_returns
+    window last_year as (
+        partition by asset_source, asset_series_id, benchmark_source, benchmark_series_id
+        order by obs_date
+        rows between {{ window_size - 1 }} preceding and current row
+    )
+),
+
+final as (
+    select
+        asset_source,
+        asset_series_id,
+        benchmark_source,
+        benchmark_series_id,
+        obs_date,
+        benchmark_value,
+        benchmark_return_pct,
+        asset_date,
+        asset_value,
+        asset_return_pct,
+        returns_in_window,
+        -- NULL, not NaN, where a flat benchmark leaves the slope undefined.
+        case when returns_in_window = {{ window_size }} and not isnan(slope) then slope end as beta_1y,
+        case when returns_in_window = {{ window_size }} and not isnan(correlation) then correlation end
+            as correlation_1y
+    from rolling
+)
+
+select * from final
