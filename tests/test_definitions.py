@@ -8,7 +8,9 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
+from expectations.suites import SUITES
 from orchestration.definitions import defs
+from orchestration.thesis_config import load_thesis
 from tests.conftest import PROJECT_ROOT
 
 
@@ -109,3 +111,10 @@ def test_the_daily_schedule_runs_everything_at_0730_new_york_and_starts_on():
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 7 * * *", "America/New_York")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     assert schedule.job_name == "thesis_daily"
+
+
+def test_the_summary_waits_for_every_gated_mart_and_reads_only_gated_marts():
+    parents = graph().get(dg.AssetKey(["marts", "thesis_summary"])).parent_keys
+    assert {dg.AssetKey(["marts", mart]) for mart in SUITES} <= parents
+    read = {m.mart for pillar in load_thesis().pillars.values() for m in pillar.metrics}
+    assert read <= set(SUITES)
