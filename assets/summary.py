@@ -4,37 +4,41 @@ Runs only after every mart's Great Expectations gate has passed (the checks are 
 stale, truncated or corrupted mart never reaches a verdict; when a gate fails this asset does
 not run and the previous summary stays as it was.
 
+Each run writes today's summary and its snapshot in `marts.thesis_summary_history`, backfills
+the month-ends of `history.backfill_months` (thesis.yaml) that no run computed, point in time
+(`backfilled = true`), recomputes `marts.thesis_status_flips` over the whole history, and
+renders the report (`assets/report.py`). The backfill runs inside the daily asset because it is
+cheap (pure polars on the marts already in memory: about 0.4 s for 36 month-ends) and needs no
+partitions or launch config: `make run`, the schedule and "Materialize" in the UI all keep the
+history complete, and a rerun recomputes the same rows.
+
 Contract with the alert sensors (`orchestration/sensors.py`), to keep through any rework: every
 materialization carries the metadata key `status_flips`, a JSON list of
 `{"pillar", "previous_status", "status", "as_of"}` (as_of an ISO date), one entry per pillar, and
 for the overall verdict one with pillar "verdict", whose status differs from the latest earlier
-as-of date in `marts.thesis_summary_history`; an empty list when nothing flipped. The same flips
-are kept in `marts.thesis_status_flips`.
+as-of date in `marts.thesis_summary_history`; an empty list when nothing flipped. The same flips,
+over the whole history, are kept in `marts.thesis_status_flips`.
 """
 
 import datetime as dt
+import time
 
 import dagster as dg
 import polars as pl
 
+from assets.history import flips_over, month_ends
 from assets.markdown import md_table
-from assets.thesis import SeriesLoad, evaluate
+from assets.report import render_report
+from assets.thesis import SUMMARY_SCHEMA, SeriesLoad, evaluate
 from expectations.suites import SUITES
-from orchestration.resources import SourceSettings, WarehouseResource
+from orchestration.resources import SourceSettings, WarehouseResource, data_dir
 from orchestration.thesis_config import load_thesis
 
-SUMMARY_COLUMNS_DDL = """
-    run_id varchar, computed_at timestamptz, row_type varchar, pillar varchar, metric varchar,
-    as_of date, observation_date date, value double, unit varchar, "window" varchar,
-    direction varchar, threshold double, band double, status varchar, score double, weight double,
-    evidence varchar, origin varchar, source_series varchar
-"""
 STATUS_FLIPS_KEY = "status_flips"
-VERDICT = "verdict"
-FLIPS_COLUMNS_DDL = """
-    as_of date, pillar varchar, previous_as_of date, previous_status varchar, status varchar,
-    run_id varchar, computed_at timestamptz
-"""
+
+_DUCKDB_TYPES = {pl.String: "varchar", pl.Date: "date", pl.Float64: "double", pl.Boolean: "boolean"}
+STAMP_COLUMNS = {"run_id": "varchar", "computed_at": "timestamptz"}
+HISTORY_COLUMNS = {**STAMP_COLUMNS, **{name: _DUCKDB_TYPES[t] for name, t in SUMMARY_SCHEMA.items()}}
 
 
 def mart_keys() -> list[dg.AssetKey]:
@@ -45,8 +49,10 @@ def mart_keys() -> list[dg.AssetKey]:
 
 def read_marts(con) -> dict[str, pl.DataFrame]:
     """Every mart the thesis reads, through Arrow (DuckDB relation → polars, no pandas)."""
-    names = sorted({m.mart for p in load_thesis().pillars.values() for m in p.metrics})
-    return {name: con.sql(f"select * from marts.{name}").pl() for name in names}
+    return {
+        name: con.sql(f"select * from marts.{name} order by date").pl()
+        for name in sorted(load_thesis().marts())
+    }
 
 
 def read_loads(con) -> dict[str, SeriesLoad]:
@@ -65,66 +71,102 @@ def read_loads(con) -> dict[str, SeriesLoad]:
     return {ref: SeriesLoad(status, origin) for ref, status, origin in rows}
 
 
-def statuses(summary: pl.DataFrame) -> dict[str, str]:
-    """Status of each pillar, and of the overall verdict under the name "verdict"."""
-    rows = summary.filter(pl.col("row_type").is_in(["pillar", "verdict"])).iter_rows(named=True)
-    return {VERDICT if r["row_type"] == "verdict" else r["pillar"]: r["status"] for r in rows}
+def ensure_history(con) -> None:
+    """Create the history table, or add the columns a newer summary has to an older one."""
+    ddl = ", ".join(f'"{name}" {kind}' for name, kind in HISTORY_COLUMNS.items())
+    con.execute("create schema if not exists marts")
+    con.execute(f"create table if not exists marts.thesis_summary_history ({ddl})")
+    for name, kind in HISTORY_COLUMNS.items():
+        con.execute(f'alter table marts.thesis_summary_history add column if not exists "{name}" {kind}')
 
 
-def status_flips(current: dict[str, str], previous: dict[str, str], as_of: dt.date) -> list[dict]:
-    """The `status_flips` contract: what changed since the previous snapshot (new pillars are not flips)."""
-    return [
-        {"pillar": name, "previous_status": previous[name], "status": status, "as_of": as_of.isoformat()}
-        for name, status in current.items()
-        if name in previous and previous[name] != status
-    ]
+def days_computed_on_the_day(con) -> set[dt.date]:
+    """As-of dates whose snapshot a run computed on that day: a backfill never replaces them."""
+    exists = (
+        "select 1 from duckdb_tables() where schema_name = 'marts' and table_name = 'thesis_summary_history'"
+    )
+    if not con.sql(exists).fetchall():
+        return set()
+    rows = con.sql(
+        "select distinct as_of from marts.thesis_summary_history where not coalesce(backfilled, false)"
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
-def record_status_flips(con, summary: pl.DataFrame, run_id: str, as_of: dt.date) -> list[dict]:
-    """Compare with the latest earlier snapshot and replace this as-of date's rows in
-    marts.thesis_status_flips; call inside write_summary's transaction."""
-    con.execute(f"create table if not exists marts.thesis_status_flips ({FLIPS_COLUMNS_DDL})")
-    previous = con.sql(
-        """
-        select * from marts.thesis_summary_history
-        where as_of = (select max(as_of) from marts.thesis_summary_history where as_of < ?)
-        """,
-        params=[as_of],
-    ).pl()
-    flips = status_flips(statuses(summary), statuses(previous), as_of)
-    con.execute("delete from marts.thesis_status_flips where as_of = ?", [as_of])
-    previous_as_of = previous["as_of"].max() if previous.height else None
+def backfill(thesis, marts, loads, as_of: dt.date, skip: set[dt.date]) -> pl.DataFrame:
+    """The month-ends of the backfill window no run computed on its day, each point in time."""
+    dates = [d for d in month_ends(as_of, thesis.history.backfill_months) if d not in skip]
+    frames = [evaluate(thesis, marts, d, loads, backfilled=True) for d in dates]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=SUMMARY_SCHEMA)
+
+
+def write_summary(
+    con, summary: pl.DataFrame, run_id: str, as_of: dt.date, backfilled: pl.DataFrame | None = None
+) -> list[dict]:
+    """In one transaction: replace marts.thesis_summary, this as-of date's snapshot and the
+    backfilled snapshots in the history, and recompute marts.thesis_status_flips over the whole
+    history. Returns this as-of date's flips (the `status_flips` contract)."""
     now = dt.datetime.now(dt.UTC)
-    for flip in flips:
-        con.execute(
-            "insert into marts.thesis_status_flips values (?, ?, ?, ?, ?, ?, ?)",
-            [as_of, flip["pillar"], previous_as_of, flip["previous_status"], flip["status"], run_id, now],
-        )
-    return flips
 
+    def stamped(frame: pl.DataFrame):
+        stamp = [pl.lit(run_id).alias("run_id"), pl.lit(now).alias("computed_at")]
+        return frame.with_columns(stamp).select(list(HISTORY_COLUMNS)).to_arrow()
 
-def write_summary(con, summary: pl.DataFrame, run_id: str, as_of: dt.date) -> list[dict]:
-    """Replace marts.thesis_summary, this as-of date's snapshot in the history and its status
-    flips, atomically; returns the flips."""
-    stamped = summary.with_columns(
-        pl.lit(run_id).alias("run_id"), pl.lit(dt.datetime.now(dt.UTC)).alias("computed_at")
-    ).select(["run_id", "computed_at", *summary.columns])
-    con.register("summary_arrow", stamped.to_arrow())
+    backfilled = pl.DataFrame(schema=SUMMARY_SCHEMA) if backfilled is None else backfilled
+    con.register("summary_arrow", stamped(summary))
+    con.register("backfill_arrow", stamped(backfilled))
     try:
         con.execute("begin transaction")
-        con.execute("create schema if not exists marts")
-        con.execute(f"create table if not exists marts.thesis_summary_history ({SUMMARY_COLUMNS_DDL})")
+        ensure_history(con)
         con.execute("create or replace table marts.thesis_summary as select * from summary_arrow")
-        con.execute("delete from marts.thesis_summary_history where as_of = ?", [as_of])
-        flips = record_status_flips(con, summary, run_id, as_of)
+        con.execute(
+            "delete from marts.thesis_summary_history where as_of = ? "
+            "or as_of in (select as_of from backfill_arrow)",
+            [as_of],
+        )
+        con.execute("insert into marts.thesis_summary_history by name select * from backfill_arrow")
         con.execute("insert into marts.thesis_summary_history by name select * from summary_arrow")
+        history = con.sql(
+            """
+            select
+                as_of, row_type, pillar, status, run_id, computed_at,
+                coalesce(backfilled, false) as backfilled
+            from marts.thesis_summary_history
+            where row_type in ('pillar', 'verdict')
+            """
+        ).pl()
+        flips = flips_over(history)
+        con.register("flips_arrow", flips.to_arrow())
+        con.execute("create or replace table marts.thesis_status_flips as select * from flips_arrow")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     finally:
-        con.unregister("summary_arrow")
-    return flips
+        for name in ("summary_arrow", "backfill_arrow", "flips_arrow"):
+            con.unregister(name)
+    today = flips.filter(pl.col("as_of") == as_of)
+    return [
+        {
+            "pillar": f["pillar"],
+            "previous_status": f["previous_status"],
+            "status": f["status"],
+            "as_of": f["as_of"].isoformat(),
+        }
+        for f in today.iter_rows(named=True)
+    ]
+
+
+def read_history(con) -> pl.DataFrame:
+    """Pillar and verdict rows of every snapshot, for the report's chart."""
+    return con.sql(
+        """
+        select as_of, row_type, pillar, status, score, coalesce(backfilled, false) as backfilled
+        from marts.thesis_summary_history
+        where row_type in ('pillar', 'verdict')
+        order by as_of
+        """
+    ).pl()
 
 
 @dg.asset(
@@ -138,18 +180,35 @@ def write_summary(con, summary: pl.DataFrame, run_id: str, as_of: dt.date) -> li
 def thesis_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourceSettings):
     """Today's verdict on the thesis "the American-exceptionalism trade is ending".
 
-    One row per metric (value, as-of date, threshold, status, an evidence sentence with the
-    numbers, data origin and source series), one row per pillar (weighted score and status) and
-    one overall verdict. Statuses: confirms, contradicts, neutral, stale, no_data. Each day's
-    summary is also kept in marts.thesis_summary_history.
+    One row per metric (value, observation and as-of dates, window and baseline, threshold and
+    band, status, an evidence sentence with the numbers, data origin and source series), one
+    row per pillar (weighted score and status) and one overall verdict. Statuses: confirms,
+    contradicts, neutral, stale, no_data. Each day's summary is kept in
+    marts.thesis_summary_history, with month-ends backfilled point in time (`backfilled`), and
+    the status changes between snapshots in marts.thesis_status_flips. The report (markdown and
+    charts) is attached below and written to <data>/reports/.
     """
     as_of = sources.reference_date()
+    thesis = load_thesis()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
     with warehouse.connect() as con:
-        summary = evaluate(load_thesis(), read_marts(con), as_of, read_loads(con))
-        flips = write_summary(con, summary, context.run.run_id, as_of)
+        ensure_history(con)
+        marts, loads = read_marts(con), read_loads(con)
+        summary = evaluate(thesis, marts, as_of, loads)
+        timings["summary_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        backfilled = backfill(thesis, marts, loads, as_of, days_computed_on_the_day(con))
+        timings["backfill_s"] = time.perf_counter() - started
+        flips = write_summary(con, summary, context.run.run_id, as_of, backfilled)
+        history = read_history(con)
+        flips_table = con.sql("select * from marts.thesis_status_flips order by as_of").pl()
+    started = time.perf_counter()
+    report = render_report(thesis, summary, history, flips_table, marts, data_dir() / "reports")
+    timings["report_s"] = time.perf_counter() - started
     verdict = summary.filter(pl.col("row_type") == "verdict").row(0, named=True)
     pillars = summary.filter(pl.col("row_type") == "pillar").select("pillar", "status", "score", "evidence")
-    metrics = summary.filter(pl.col("row_type") == "metric").select(
+    metrics = summary.filter(pl.col("row_type").is_in(["metric", "part"])).select(
         "pillar", "metric", "observation_date", "value", "status", "evidence"
     )
     return dg.MaterializeResult(
@@ -159,8 +218,14 @@ def thesis_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             "verdict": verdict["status"],
             "verdict_score": verdict["score"],
             "evidence": verdict["evidence"],
+            "origin": verdict["origin"],
             "pillars": dg.MetadataValue.md(md_table(pillars)),
             "metrics": dg.MetadataValue.md(md_table(metrics)),
+            "snapshots": history["as_of"].n_unique(),
+            "snapshots_backfilled_this_run": backfilled["as_of"].n_unique(),
+            "report": dg.MetadataValue.md(report.markdown_inline),
+            "report_path": dg.MetadataValue.path(str(report.path)),
+            **{k: round(v, 3) for k, v in timings.items()},
             STATUS_FLIPS_KEY: dg.MetadataValue.json(flips),
         }
     )

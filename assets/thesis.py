@@ -1,27 +1,41 @@
 """The thesis verdict as pure polars logic: metric statuses, pillar scores and the overall verdict.
 
-Everything here is point in time: a verdict as of date D looks only at mart rows dated on or
-before D, so computing it later (a backfill) gives the same answer it gave on the day.
+Point in time: a verdict as of D reads a mart row only if its `date` is on or before D and its
+observation date (the metric's `date_column`) plus the metric's `release_lag_days` is too, and
+staleness is judged against D. So a verdict computed later (a backfill) gives the answer the
+data dated, and published, by D gave; rows appended later never change it.
+
+Scores: a pillar's is the weighted mean of its metrics' statuses (+1 confirms, 0 neutral,
+-1 contradicts), the verdict's the weighted mean of the pillars' statuses. Stale and no_data
+items carry no score; when the scored ones hold less than `scoring.min_fresh_weight` of the
+weight, the pillar or verdict is stale (or no_data) itself.
 """
 
 import datetime as dt
+import string
 from dataclasses import dataclass
 
 import polars as pl
 
-from orchestration.thesis_config import Metric, Thesis
+from orchestration.thesis_config import AllOf, Condition, Metric, Scoring, Thesis
 
+STATUSES = ("confirms", "neutral", "contradicts", "stale", "no_data")
 STATUS_SCORE = {"confirms": 1.0, "neutral": 0.0, "contradicts": -1.0}
+VERDICT_QUESTION = "The American-exceptionalism trade is ending?"
+DEMO_NOTE = "Rests on synthetic demo data, not market data."
 
 SUMMARY_SCHEMA = {
-    "row_type": pl.String,  # metric | pillar | verdict
+    "row_type": pl.String,  # metric | part (of an all_of metric) | pillar | verdict
     "pillar": pl.String,
     "metric": pl.String,
+    "label": pl.String,
+    "part_of": pl.String,  # for a part: the all_of metric it belongs to
     "as_of": pl.Date,
     "observation_date": pl.Date,
     "value": pl.Float64,
     "unit": pl.String,
     "window": pl.String,
+    "baseline": pl.String,
     "direction": pl.String,
     "threshold": pl.Float64,
     "band": pl.Float64,
@@ -31,6 +45,7 @@ SUMMARY_SCHEMA = {
     "evidence": pl.String,
     "origin": pl.String,
     "source_series": pl.String,
+    "backfilled": pl.Boolean,
 }
 
 
@@ -42,8 +57,18 @@ class SeriesLoad:
     origin: str | None
 
 
+class _Evidence(string.Formatter):
+    """str.format that prints a NULL mart cell as "n/a" instead of failing on its format spec."""
+
+    def format_field(self, value, format_spec):
+        return "n/a" if value is None else super().format_field(value, format_spec)
+
+
 def classify(value: float, direction: str, threshold: float, band: float) -> str:
     """confirms / contradicts / neutral for one value against the claim's direction."""
+    if direction == "within":
+        off = abs(value - threshold)
+        return "confirms" if off <= band else "neutral" if off <= 2 * band else "contradicts"
     distance = value - threshold if direction == "above" else threshold - value
     if distance > band:
         return "confirms"
@@ -52,139 +77,246 @@ def classify(value: float, direction: str, threshold: float, band: float) -> str
     return "neutral"
 
 
-def latest_as_of(frame: pl.DataFrame, column: str, as_of: dt.date) -> tuple[dt.date, float] | None:
-    """The last non-null (date, value) on or before `as_of`."""
-    rows = (
-        frame.lazy()
-        .filter((pl.col("date") <= as_of) & pl.col(column).is_not_null() & pl.col(column).is_not_nan())
-        .sort("date")
-        .select("date", column)
-        .last()
-        .collect()
+def fmt(value: float | None, unit: str) -> str:
+    """A value for a table or a sentence: about three significant digits, with its unit."""
+    if value is None:
+        return "n/a"
+    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    number = f"{value:,.{digits}f}"
+    return number + unit if unit in ("%", "x/yr") else f"{number} {unit}".strip()
+
+
+def rule(c: Condition) -> str:
+    """The condition in words: which values confirm and which contradict."""
+    t, b, u = c.threshold, c.band, c.unit
+
+    def edge(x: float) -> str:
+        return f"{x:g}{u}" if u in ("%", "x/yr") else f"{x:g} {u}".strip()
+
+    if c.direction == "within":
+        inner, outer = f"{edge(t - b)} to {edge(t + b)}", f"{edge(t - 2 * b)} to {edge(t + 2 * b)}"
+        return f"{inner} confirms, outside {outer} contradicts"
+    if c.direction == "below":
+        return f"below {edge(t - b)} confirms, above {edge(t + b)} contradicts"
+    return f"above {edge(t + b)} confirms, below {edge(t - b)} contradicts"
+
+
+def usable(frame: pl.DataFrame, c: Condition, as_of: dt.date) -> pl.DataFrame:
+    """The rows a verdict as of `as_of` may read for `c`: dated and published by then, with a value."""
+    published_by = as_of - dt.timedelta(days=c.release_lag_days)
+    value = pl.col(c.column).cast(pl.Float64)
+    return frame.filter(
+        (pl.col("date") <= as_of)
+        & (pl.col(c.date_column) <= published_by)
+        & value.is_not_null()
+        & value.is_not_nan()
     )
-    return (rows["date"][0], float(rows[column][0])) if rows.height else None
 
 
-def _origin(metric: Metric, loads: dict[str, SeriesLoad]) -> str:
-    origins = sorted({loads[s].origin for s in metric.sources if s in loads and loads[s].origin})
+def latest_row(frame: pl.DataFrame | None, c: Condition, as_of: dt.date) -> dict | None:
+    """The latest usable row (all its columns) on or before `as_of`, or None."""
+    if frame is None or c.column not in frame.columns or c.date_column not in frame.columns:
+        return None
+    rows = usable(frame, c, as_of).sort(["date", c.date_column]).tail(1)
+    return rows.row(0, named=True) if rows.height else None
+
+
+def _origin(sources: list[str], loads: dict[str, SeriesLoad]) -> str:
+    origins = sorted({loads[s].origin for s in sources if s in loads and loads[s].origin})
     return ", ".join(origins) if origins else "unknown"
 
 
-def evaluate_metric(
-    pillar: str, metric: Metric, frame: pl.DataFrame | None, as_of: dt.date, loads: dict[str, SeriesLoad]
+def evaluate_condition(
+    pillar: str,
+    c: Condition,
+    frame: pl.DataFrame | None,
+    as_of: dt.date,
+    loads: dict[str, SeriesLoad],
+    judge_loads: bool = True,
+    part_of: str | None = None,
 ) -> dict:
+    """One metric's (or part's) row: its latest value as of `as_of`, status and evidence.
+
+    With `judge_loads`, a source series whose latest load failed makes the metric stale: true
+    for today's verdict, meaningless for a past date (a backfill), which passes False.
+    """
     row = {
+        "row_type": "part" if part_of else "metric",
+        "pillar": pillar,
+        "metric": c.id,
+        "label": c.label,
+        "part_of": part_of,
+        "as_of": as_of,
+        "unit": c.unit,
+        "window": c.window,
+        "baseline": c.baseline,
+        "direction": c.direction,
+        "threshold": c.threshold,
+        "band": c.band,
+        "observation_date": None,
+        "value": None,
+        "score": None,
+        "weight": c.weight if isinstance(c, Metric) else None,
+        "origin": _origin(c.sources, loads),
+        "source_series": ", ".join(c.sources),
+    }
+    found = latest_row(frame, c, as_of)
+    if found is None:
+        lag = f", allowing {c.release_lag_days} days to publish" if c.release_lag_days else ""
+        evidence = f"No {c.label} ({c.mart}.{c.column}) observed by {as_of}{lag}."
+        return {**row, "status": "no_data", "evidence": evidence}
+    day, value = found[c.date_column], float(found[c.column])
+    sentence = _Evidence().format(
+        c.evidence,
+        value=value,
+        threshold=c.threshold,
+        band=c.band,
+        date=day.isoformat(),
+        window=c.window,
+        baseline=c.baseline,
+        label=c.label,
+        unit=c.unit,
+        row=found,
+    )
+    row = {**row, "observation_date": day, "value": value}
+    failed = [s for s in c.sources if judge_loads and s in loads and loads[s].status != "loaded"]
+    age = (as_of - day).days
+    if failed or age > c.max_age_days:
+        reason = f"{', '.join(failed)} failed to load" if failed else f"observed {age} days before {as_of}"
+        evidence = f"Stale ({reason}; {c.max_age_days} days allowed). {sentence}"
+        return {**row, "status": "stale", "evidence": evidence}
+    status = classify(value, c.direction, c.threshold, c.band)
+    evidence = f"{sentence} {status.capitalize()}: {rule(c)}."
+    return {**row, "status": status, "score": STATUS_SCORE[status], "evidence": evidence}
+
+
+def conjunction(statuses: list[str]) -> str:
+    """Logical AND over three values: one contradicting part settles it; an unknown part
+    (stale, no_data) leaves it unknown; all parts must confirm to confirm."""
+    if "contradicts" in statuses:
+        return "contradicts"
+    if "no_data" in statuses:
+        return "no_data"
+    if "stale" in statuses:
+        return "stale"
+    return "confirms" if all(s == "confirms" for s in statuses) else "neutral"
+
+
+def evaluate_all_of(
+    pillar: str,
+    m: AllOf,
+    marts: dict[str, pl.DataFrame],
+    as_of: dt.date,
+    loads: dict[str, SeriesLoad],
+    judge_loads: bool = True,
+) -> list[dict]:
+    """The all_of metric's row (first), then one row per part."""
+    parts = [
+        evaluate_condition(pillar, c, marts.get(c.mart), as_of, loads, judge_loads, m.id) for c in m.all_of
+    ]
+    status = conjunction([p["status"] for p in parts])
+    observed = [p.get("observation_date") for p in parts]
+    listed = "; ".join(f"{p['label']} {fmt(p.get('value'), p['unit'])} ({p['status']})" for p in parts)
+    sources = list(dict.fromkeys(s for c in m.all_of for s in c.sources))
+    composite = {
         "row_type": "metric",
         "pillar": pillar,
-        "metric": metric.id,
+        "metric": m.id,
+        "label": m.label,
         "as_of": as_of,
-        "unit": metric.unit,
-        "window": metric.window,
-        "direction": metric.direction,
-        "threshold": metric.threshold,
-        "band": metric.band,
-        "weight": metric.weight,
-        "origin": _origin(metric, loads),
-        "source_series": ", ".join(metric.sources),
-    }
-    found = (
-        latest_as_of(frame, metric.column, as_of)
-        if frame is not None and metric.column in frame.columns
-        else None
-    )
-    if found is None:
-        return {
-            **row,
-            "status": "no_data",
-            "evidence": f"No {metric.column} on or before {as_of} in {metric.mart}.",
-        }
-    day, value = found
-    status = classify(value, metric.direction, metric.threshold, metric.band)
-    evidence = metric.evidence.format(
-        value=value, threshold=metric.threshold, band=metric.band, date=day.isoformat(), window=metric.window
-    )
-    failed = [s for s in metric.sources if s in loads and loads[s].status != "loaded"]
-    age = (as_of - day).days
-    if failed or age > metric.max_age_days:
-        reason = f"source {', '.join(failed)} failed to load" if failed else f"latest value is {age} days old"
-        evidence = f"Stale ({reason}; allowed {metric.max_age_days} days). {evidence}"
-        return {**row, "observation_date": day, "value": value, "status": "stale", "evidence": evidence}
-    return {
-        **row,
-        "observation_date": day,
-        "value": value,
+        "observation_date": None if None in observed else min(observed),
+        "direction": "all_of",
         "status": status,
-        "score": STATUS_SCORE[status],
-        "evidence": evidence,
+        "score": STATUS_SCORE.get(status),
+        "weight": m.weight,
+        "evidence": f"All {len(parts)} parts must hold: {listed}. So it {status.replace('_', ' ')}.",
+        "origin": _origin(sources, loads),
+        "source_series": ", ".join(sources),
     }
+    return [composite, *parts]
 
 
-def _aggregate(
-    rows: list[dict], confirms_at: float, contradicts_at: float, stale_wins: bool
-) -> tuple[str, float | None]:
-    """Weighted score of the rows that have one; with `stale_wins`, any stale row makes it stale."""
-    scored = [r for r in rows if r.get("score") is not None]
-    if not scored:
-        return ("stale" if any(r["status"] == "stale" for r in rows) else "no_data"), None
-    score = sum(r["score"] * r["weight"] for r in scored) / sum(r["weight"] for r in scored)
-    if stale_wins and any(r["status"] == "stale" for r in rows):
-        return "stale", score
-    if score >= confirms_at:
+def aggregate(items: list[dict], scoring: Scoring) -> tuple[str, float | None]:
+    """(status, score) of a pillar from its metrics, or of the verdict from its pillars."""
+    total = sum(i["weight"] for i in items)
+    scored = [i for i in items if i["status"] in STATUS_SCORE]
+    fresh = sum(i["weight"] for i in scored)
+    score = sum(STATUS_SCORE[i["status"]] * i["weight"] for i in scored) / fresh if scored else None
+    if score is None or fresh < scoring.min_fresh_weight * total:
+        return ("stale" if any(i["status"] == "stale" for i in items) else "no_data"), score
+    if score >= scoring.confirms_at:
         return "confirms", score
-    if score <= contradicts_at:
+    if score <= scoring.contradicts_at:
         return "contradicts", score
     return "neutral", score
 
 
+def _by_status(items: list[dict], describe) -> str:
+    groups = [(s, [describe(i) for i in items if i["status"] == s]) for s in STATUSES]
+    return "; ".join(f"{s.replace('_', ' ')}: {', '.join(names)}" for s, names in groups if names)
+
+
+def _metric_brief(item: dict) -> str:
+    if item["status"] in STATUS_SCORE and item.get("value") is not None:
+        return f"{item['label']} {fmt(item['value'], item['unit'])}"
+    return item["label"]
+
+
+def _origins(rows: list[dict]) -> str:
+    return ", ".join(sorted({o for r in rows for o in r["origin"].split(", ")}))
+
+
 def evaluate(
-    thesis: Thesis, marts: dict[str, pl.DataFrame], as_of: dt.date, loads: dict[str, SeriesLoad]
+    thesis: Thesis,
+    marts: dict[str, pl.DataFrame],
+    as_of: dt.date,
+    loads: dict[str, SeriesLoad],
+    backfilled: bool = False,
 ) -> pl.DataFrame:
-    """One row per metric, one per pillar and one overall verdict, as of `as_of`."""
+    """One row per metric (and per part of an all_of metric), one per pillar and one overall
+    verdict, as of `as_of`. A backfilled snapshot ignores today's load failures."""
     rows: list[dict] = []
     pillar_rows: list[dict] = []
-    cut = (thesis.verdict.confirms_at, thesis.verdict.contradicts_at)
     for name, pillar in thesis.pillars.items():
-        metric_rows = [evaluate_metric(name, m, marts.get(m.mart), as_of, loads) for m in pillar.metrics]
-        status, score = _aggregate(metric_rows, *cut, stale_wins=True)
-        counts = {
-            s: sum(r["status"] == s for r in metric_rows)
-            for s in ("confirms", "neutral", "contradicts", "stale", "no_data")
-        }
-        tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        origins = sorted({o for r in metric_rows for o in r["origin"].split(", ")})
+        metric_rows = []
+        for m in pillar.metrics:
+            if isinstance(m, AllOf):
+                composite, *parts = evaluate_all_of(name, m, marts, as_of, loads, not backfilled)
+                metric_rows.append(composite)
+                rows += [composite, *parts]
+            else:
+                metric_rows.append(
+                    evaluate_condition(name, m, marts.get(m.mart), as_of, loads, not backfilled)
+                )
+                rows.append(metric_rows[-1])
+        status, score = aggregate(metric_rows, thesis.scoring)
         pillar_rows.append(
             {
                 "row_type": "pillar",
                 "pillar": name,
+                "label": pillar.title,
                 "as_of": as_of,
                 "status": status,
                 "score": score,
                 "weight": pillar.weight,
-                "evidence": f"{pillar.title}: {tally}"
-                + (f" (score {score:+.2f})." if score is not None else "."),
-                "origin": ", ".join(origins),
+                "evidence": _by_status(metric_rows, _metric_brief) + ".",
+                "origin": _origins(metric_rows),
             }
         )
-        rows += metric_rows
-    # A stale pillar is named in the verdict's evidence but does not void the pillars that are fresh.
-    status, score = _aggregate(pillar_rows, *cut, stale_wins=False)
-    by_status = {
-        s: [r["pillar"] for r in pillar_rows if r["status"] == s]
-        for s in ("confirms", "neutral", "contradicts", "stale", "no_data")
-    }
-    parts = [f"{s}: {', '.join(p)}" for s, p in by_status.items() if p]
-    origins = sorted({o for r in pillar_rows for o in r["origin"].split(", ")})
-    demo_note = " Rests on synthetic demo data, not market data." if "demo" in origins else ""
+    status, score = aggregate(pillar_rows, thesis.scoring)
+    origins = _origins(pillar_rows)
+    scored = f" (score {score:+.2f})" if score is not None else ""
     verdict = {
         "row_type": "verdict",
+        "label": VERDICT_QUESTION,
         "as_of": as_of,
         "status": status,
         "score": score,
-        "weight": None,
-        "evidence": f"The American-exceptionalism trade is ending? {status.upper()} — "
-        + "; ".join(parts)
+        "evidence": f"{VERDICT_QUESTION} {status.upper()}{scored}. "
+        + _by_status(pillar_rows, lambda r: r["pillar"])
         + "."
-        + demo_note,
-        "origin": ", ".join(origins),
+        + (f" {DEMO_NOTE}" if "demo" in origins.split(", ") else ""),
+        "origin": origins,
     }
-    return pl.DataFrame(rows + pillar_rows + [verdict], schema=SUMMARY_SCHEMA)
+    frame = pl.DataFrame([*rows, *pillar_rows, verdict], schema=SUMMARY_SCHEMA)
+    return frame.with_columns(pl.lit(backfilled).alias("backfilled"))

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -122,21 +123,40 @@ def _stdio_to(log_path: Path) -> Iterator[TextIO]:
             terminal.close()
 
 
+def summary_table(rows: pl.DataFrame, width: int = 110) -> str:
+    """Pillars and the verdict (row_type, pillar, status, score, evidence) as a plain-text table
+    `width` columns wide, the evidence wrapped in its column."""
+    widths = (12, 12, 6)
+    indent = sum(widths) + len(widths)
+    lines = [f"{'pillar':<12} {'status':<12} {'score':>6} evidence", "-" * width]
+    for row in rows.iter_rows(named=True):
+        name = "VERDICT" if row["row_type"] == "verdict" else row["pillar"]
+        score = "" if row["score"] is None else f"{row['score']:+.2f}"
+        wrapped = textwrap.wrap(row["evidence"] or "", width - indent) or [""]
+        lines.append(f"{name:<12} {row['status']:<12} {score:>6} {wrapped[0]}")
+        lines += [" " * indent + more for more in wrapped[1:]]
+    return "\n".join(lines)
+
+
 def _print_summary(warehouse_path: str) -> None:
     import duckdb
 
+    from assets.report import REPORT_NAME
+
     with duckdb.connect(warehouse_path, read_only=True) as con:
-        summary = con.sql(
+        rows = con.sql(
             """
-            select row_type, pillar, metric, observation_date, round(value, 2) as value, status, evidence
+            select row_type, pillar, status, score, evidence, as_of, origin
             from marts.thesis_summary
-            order by case row_type when 'metric' then 0 when 'pillar' then 1 else 2 end, pillar, metric
+            where row_type in ('pillar', 'verdict')
+            order by row_type = 'verdict'
             """
         ).pl()
-    with pl.Config(tbl_rows=200, tbl_width_chars=200, fmt_str_lengths=110, tbl_hide_dataframe_shape=True):
-        print(summary.filter(pl.col("row_type") != "verdict").drop("row_type"))
-    verdict = summary.filter(pl.col("row_type") == "verdict").row(0, named=True)
-    print(f"\nVERDICT: {verdict['evidence']}")
+    print(f"Thesis summary as of {rows['as_of'][0]} (data origin: {rows['origin'][-1]})\n")
+    print(summary_table(rows))
+    report = data_dir() / "reports" / REPORT_NAME
+    if report.exists():
+        print(f"\nReport (markdown and charts): {report}")
 
 
 def run() -> int:

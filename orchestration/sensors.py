@@ -9,7 +9,8 @@ of marts/thesis_summary.
 import dagster as dg
 from dagster._utils.error import SerializableErrorInfo
 
-from assets.summary import STATUS_FLIPS_KEY, VERDICT
+from assets.history import VERDICT
+from assets.summary import STATUS_FLIPS_KEY
 from orchestration.alerts import Alert, AlertResource
 
 SUMMARY_KEY = dg.AssetKey(["marts", "thesis_summary"])

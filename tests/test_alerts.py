@@ -13,7 +13,8 @@ import httpx
 import pytest
 import respx
 
-from assets.summary import STATUS_FLIPS_KEY, status_flips
+from assets.history import status_flips
+from assets.summary import STATUS_FLIPS_KEY
 from orchestration.alerts import AlertResource
 from orchestration.definitions import defs
 from orchestration.sensors import SUMMARY_KEY, thesis_run_failure_alert, thesis_status_flip_alert

@@ -9,7 +9,7 @@ import pytest
 
 from assets.ingest import CONNECTORS, fetch_due, ingest_assets
 from assets.summary import read_loads
-from assets.thesis import evaluate_metric
+from assets.thesis import evaluate_condition
 from orchestration.catalog import load_catalog
 from orchestration.freshness import load_freshness
 from orchestration.resources import SourceSettings, WarehouseResource
@@ -108,19 +108,22 @@ def test_a_skipped_series_keeps_its_loaded_status_so_the_summary_never_calls_it_
     assert loads["fred/CPIAUCSL"].status == "loaded"
     metric = Metric(
         id="cpi",
+        label="CPI",
         mart="mart_macro",
         column="cpi",
         unit="index",
         window="1 month",
+        baseline="zero",
         direction="above",
         threshold=0.0,
         band=1.0,
         max_age_days=90,
+        weight=1.0,
         sources=["fred/CPIAUCSL"],
         evidence="CPI {value} on {date}.",
     )
     frame = pl.DataFrame({"date": [dt.date(2026, 10, 1)], "cpi": [320.0]})
-    assert evaluate_metric("macro", metric, frame, DAY, loads)["status"] == "confirms"
+    assert evaluate_condition("macro", metric, frame, DAY, loads)["status"] == "confirms"
 
 
 def test_every_connector_has_an_ingest_asset_with_a_retry_policy():

@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from orchestration.definitions import defs
+from orchestration.thesis_config import load_thesis
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +49,13 @@ def test_demo_run_builds_everything_and_a_rerun_changes_nothing(warehouse_env):
     assert query(warehouse_env, "select count(*) from raw.fred_observations")[0][0] == raw_rows
     assert query(warehouse_env, "select count(*) from raw.fred_observations_history")[0][0] == 0
     assert table_hash(warehouse_env, "marts.mart_dollar") == mart
-    assert query(warehouse_env, "select count(distinct as_of) from marts.thesis_summary_history") == [(1,)]
+    # One snapshot computed on the day, and 36 month-ends backfilled point in time, each once.
+    snapshots = (
+        "select backfilled, count(distinct as_of), count(distinct run_id) from marts.thesis_summary_history"
+    )
+    assert query(warehouse_env, snapshots + " group by 1 order by 1") == [(False, 1, 1), (True, 36, 1)]
+    pillars = "select pillar from marts.thesis_summary where row_type = 'pillar' order by pillar"
+    assert [p for (p,) in query(warehouse_env, pillars)] == sorted(load_thesis().pillars)
 
 
 def test_a_corrupted_mart_fails_its_gate_and_the_summary_keeps_the_last_good_run(warehouse_env):

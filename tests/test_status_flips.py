@@ -7,7 +7,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from assets.summary import status_flips, statuses, write_summary
+from assets.history import status_flips, statuses
+from assets.summary import write_summary
 from assets.thesis import SUMMARY_SCHEMA
 
 MONDAY, TUESDAY = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
