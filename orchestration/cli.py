@@ -149,9 +149,10 @@ def _print_summary(warehouse_path: str) -> None:
             select row_type, pillar, status, score, evidence, as_of, origin
             from marts.thesis_summary
             where row_type in ('pillar', 'verdict')
-            order by row_type = 'verdict'
             """
         ).pl()
+    # Pillars in thesis.yaml's order (the table's), the verdict last.
+    rows = rows.sort(pl.col("row_type") == "verdict", maintain_order=True)
     print(f"Thesis summary as of {rows['as_of'][0]} (data origin: {rows['origin'][-1]})\n")
     print(summary_table(rows))
     report = data_dir() / "reports" / REPORT_NAME
