@@ -33,6 +33,9 @@ CONNECTORS: tuple[Connector, ...] = (
 )
 # Every table the raw layer holds: the HTTP sources and the package data.
 RAW_TABLES: tuple[raw.RawTable, ...] = (*CONNECTORS, genai_prices.TABLE)
+# A failure of the warehouse itself (a lock held too long, a full disk) is worth two more tries;
+# source errors never reach it: they are recorded per series and the asset succeeds.
+INGEST_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 
 # How far back an incremental fetch re-reads, so revisions land (CPI seasonal factors move for
 # years; daily market data is final within days).
@@ -173,7 +176,7 @@ def _build(connector: Connector) -> dg.AssetsDefinition:
         kinds={"duckdb", "python"},
         pool="warehouse",
         description=connector.description,
-        retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+        retry_policy=INGEST_RETRY,
         metadata={"dagster/table_name": f"raw.{connector.table}"},
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourceSettings):
@@ -188,7 +191,7 @@ def _build(connector: Connector) -> dg.AssetsDefinition:
     kinds={"duckdb", "python"},
     pool="warehouse",
     description=genai_prices.TABLE.description,
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+    retry_policy=INGEST_RETRY,
     metadata={"dagster/table_name": f"raw.{genai_prices.TABLE.table}"},
 )
 def genai_prices_ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):

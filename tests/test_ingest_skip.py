@@ -7,7 +7,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from assets.ingest import CONNECTORS, fetch_due, ingest_assets
+from assets.ingest import RAW_TABLES, fetch_due, ingest_assets
 from assets.summary import read_loads
 from assets.thesis import evaluate_condition
 from orchestration.catalog import load_catalog
@@ -126,9 +126,9 @@ def test_a_skipped_series_keeps_its_loaded_status_so_the_summary_never_calls_it_
     assert evaluate_condition("macro", metric, frame, DAY, loads)["status"] == "confirms"
 
 
-def test_every_connector_has_an_ingest_asset_with_a_retry_policy():
+def test_every_raw_table_has_an_ingest_asset_with_a_retry_policy():
     keys = {a.key for a in ingest_assets}
-    assert keys == {dg.AssetKey(["raw", c.table]) for c in CONNECTORS}
+    assert keys == {dg.AssetKey(["raw", t.table]) for t in RAW_TABLES}
     for asset in ingest_assets:
         policy = asset.op.retry_policy
         assert policy is not None and policy.max_retries >= 1 and policy.delay

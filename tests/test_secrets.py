@@ -221,7 +221,8 @@ def test_a_live_run_leaves_the_fred_key_nowhere(live_env, warehouse_env, capfd, 
         print(f"  {'FRED requests carrying the key':<52} {len(fred_calls):>4}")
         for place, count in places.items():
             print(f"  {place:<52} {count:>4} hits")
-    assert live_columns > 50 and published_columns == live_columns and len(recorded) > 20
+    # The published copy is the live file plus its `published.run_info` stamp.
+    assert live_columns > 50 and published_columns >= live_columns and len(recorded) > 20
     assert places == dict.fromkeys(places, 0)
 
 
