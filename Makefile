@@ -34,13 +34,15 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on CI machines) Python never caches
+# bytecode, and every import of dagster, dbt and GX would recompile them: 2-2.5x slower start-ups.
 $(RUNTIME_STAMP): requirements.lock | $(UV)
-	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes -r requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 
 $(DEV_STAMP): requirements-dev.lock $(RUNTIME_STAMP)
-	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements-dev.lock
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes -r requirements-dev.lock
 	@touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
