@@ -34,7 +34,7 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on CI machines) Python never caches
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on our build machines) Python never caches
 # bytecode, and every import of dagster, dbt and GX would recompile them: 2-2.5x slower start-ups.
 $(RUNTIME_STAMP): requirements.lock | $(UV)
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes -r requirements.lock
