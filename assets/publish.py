@@ -7,6 +7,7 @@ rename: a reader that connects sees either the previous complete run or this one
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -26,7 +27,15 @@ def publish(warehouse: WarehouseResource) -> Path:
         con.execute("checkpoint")  # fold the WAL in, so the single file is the whole database
     target = published_path(warehouse)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.tmp")
+    # A publish killed before its rename leaves its read-only staging file behind. Each publish
+    # stages into a fresh file (never into an existing one, which for a non-root user would be a
+    # PermissionError forever after) and sweeps what killed ones left. The names are hidden and
+    # end in .tmp, so no reader opening or globbing `*.duckdb` can pick one up.
+    for debris in target.parent.glob(f".{target.name}.*.tmp"):
+        debris.unlink()
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    staging = Path(name)
     shutil.copyfile(source, staging)
     with staging.open("rb") as handle:
         os.fsync(handle.fileno())

@@ -11,6 +11,7 @@ import dagster as dg
 import polars as pl
 
 from assets.markdown import md_table
+from assets.raw import ident
 from assets.thesis import SeriesLoad, evaluate
 from orchestration.resources import SourceSettings, WarehouseResource
 from orchestration.thesis_config import load_thesis
@@ -30,7 +31,7 @@ def mart_keys() -> list[dg.AssetKey]:
 def read_marts(con) -> dict[str, pl.DataFrame]:
     """Every mart the thesis reads, through Arrow (DuckDB relation → polars, no pandas)."""
     names = sorted({m.mart for p in load_thesis().pillars.values() for m in p.metrics})
-    return {name: con.sql(f"select * from marts.{name}").pl() for name in names}
+    return {name: con.sql(f"select * from marts.{ident(name)}").pl() for name in names}
 
 
 def read_loads(con) -> dict[str, SeriesLoad]:
