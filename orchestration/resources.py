@@ -57,13 +57,12 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         path = lock_path(self.resolved_path())
-        if path is None:
+        if path is None or context.run is None:  # runs only: not sensors, nor by-hand use
             return
-        run_id = context.run.run_id if context.run else None
         self._lock = WarehouseLock(path)
-        dead = self._lock.acquire(run_id, context.log)
+        dead = self._lock.acquire(context.run.run_id, context.log)
         if dead is not None:
-            reap_dead_holder(context.instance, dead, run_id, context.log)
+            reap_dead_holder(context.instance, dead, context.run.run_id, context.log)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is not None:

@@ -10,6 +10,7 @@ import time
 import dagster as dg
 from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 
+from orchestration.resources import WarehouseResource
 from orchestration.warehouse_lock import Holder, WarehouseLock, lock_path, reap_dead_holder
 
 
@@ -97,3 +98,21 @@ def test_the_run_that_died_holding_the_warehouse_is_failed_and_its_pool_slots_ar
         reap_dead_holder(instance, Holder("not-here", 1, "host", "then"), "run-next", log)
         reap_dead_holder(instance, Holder(run.run_id, 4242, "host", "then"), "run-next", log)
         assert len(log.lines) == 1
+
+
+def test_only_runs_take_the_lock_so_a_sensor_using_the_resource_never_waits(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    held = WarehouseLock(lock_path(str(path)))
+    held.acquire("run-a", Log())
+
+    def use_outside_a_run():
+        with dg.build_resources({"warehouse": WarehouseResource(path=str(path))}) as resources:
+            resources.warehouse.resolved_path()
+
+    user = threading.Thread(target=use_outside_a_run)
+    user.start()
+    user.join(5)
+    waited = user.is_alive()
+    held.release(Log())
+    user.join()
+    assert not waited
