@@ -6,7 +6,7 @@ no hook. It removes the variable at once, so dbt (a subprocess) runs unhooked. I
   * before and after every COMMIT and CHECKPOINT sent through a WarehouseResource connection,
     so kills land inside open transactions and just after they commit;
   * while the warehouse file is copied for publishing (in ten chunks, as a large file would
-    take), and before and after the rename that swaps the copy in.
+    take), and before and (longer) after the rename that swaps the copy in.
 """
 
 import os
@@ -66,8 +66,8 @@ def _install(pause: float) -> None:
         if into_published:
             time.sleep(pause)
         replace(src, dst, **kwargs)
-        if into_published:
-            time.sleep(pause)
+        if into_published:  # longer: kills after the swap, before the step ends, are drawn too
+            time.sleep(4 * pause)
 
     WarehouseResource.connect = slow_connect
     shutil.copyfile = slow_copyfile
