@@ -20,13 +20,19 @@ export GX_ANALYTICS_ENABLED         := false
 export THESIS_DATA_DIR              ?= $(CURDIR)/data
 export WAREHOUSE_PATH               ?= $(THESIS_DATA_DIR)/warehouse.duckdb
 
+# The UI binds loopback only; `make dev DEV_HOST=0.0.0.0` exposes it (it has no authentication).
+DEV_HOST    ?= 127.0.0.1
+DEV_PORT    ?= 3000
+# SIGKILL trials of the crash-safety harness run by `make crash` (`make test` runs a few).
+CRASH_TRIALS ?= 50
+
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 MANIFEST      := dbt_project/target/manifest.json
 DBT_SOURCES   := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) \
                  dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: help run test dev sql bench lint fmt lock clean
+.PHONY: help run test crash dev sql bench lint fmt lock clean
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
 
@@ -61,8 +67,11 @@ test: $(DEV_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## lint and run ever
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-dev: $(RUNTIME_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## the Dagster UI on http://127.0.0.1:3000
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+crash: $(DEV_STAMP) $(MANIFEST) ## SIGKILL the pipeline at random points 50 times (CRASH_TRIALS); nothing may be lost
+	THESIS_CRASH_TRIALS=$(CRASH_TRIALS) $(BIN)/pytest -m crash
+
+dev: $(RUNTIME_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## the Dagster UI on http://127.0.0.1:3000 (DEV_HOST, DEV_PORT)
+	$(BIN)/dagster dev -w workspace.yaml -h $(DEV_HOST) -p $(DEV_PORT)
 
 sql: $(RUNTIME_STAMP) ## read-only SQL shell on the analysts' published copy
 	$(BIN)/python -m orchestration.cli sql

@@ -19,6 +19,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
+from assets.raw import ident
 from orchestration.resources import DBT_PROJECT_DIR, DbtResource, WarehouseResource, dbt_executable
 
 
@@ -83,4 +84,4 @@ def _relation(context: dg.AssetExecutionContext, output: dg.Output) -> str | Non
     """`schema.table` of a model's output, from its spec (the database part depends on the file name)."""
     key = context.assets_def.keys_by_output_name[output.output_name]
     name = context.assets_def.specs_by_key[key].metadata.get("dagster/table_name")
-    return ".".join(str(name).split(".")[-2:]) if name else None
+    return ".".join(ident(part) for part in str(name).split(".")[-2:]) if name else None

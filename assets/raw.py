@@ -24,7 +24,7 @@ from assets.sources.base import Body
 LINEAGE = pa.schema(
     [("origin", pa.string()), ("fetched_at", pa.timestamp("us", tz="UTC")), ("body_sha256", pa.string())]
 )
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 AUDIT_DDL = """
 create table if not exists raw.load_audit (
@@ -68,7 +68,8 @@ AUDIT_COLUMNS = (
 
 def ident(name: str) -> str:
     """A table or column name from code, checked before it is spliced into SQL."""
-    if not _IDENTIFIER.match(name):
+    # fullmatch, not match with `$`: `$` also matches before a trailing newline.
+    if not _IDENTIFIER.fullmatch(name):
         raise ValueError(f"refusing unsafe SQL identifier {name!r}")
     return name
 

@@ -30,6 +30,7 @@ import polars as pl
 
 from assets.history import flips_over, month_ends
 from assets.markdown import md_table
+from assets.raw import ident
 from assets.report import render_report
 from assets.thesis import SUMMARY_SCHEMA, SeriesLoad, evaluate
 from expectations.suites import SUITES
@@ -52,7 +53,7 @@ def mart_keys() -> list[dg.AssetKey]:
 def read_marts(con) -> dict[str, pl.DataFrame]:
     """Every mart the thesis reads, through Arrow (DuckDB relation → polars, no pandas)."""
     return {
-        name: con.sql(f"select * from marts.{name} order by date").pl()
+        name: con.sql(f"select * from marts.{ident(name)} order by date").pl()
         for name in sorted(load_thesis().marts())
     }
 

@@ -8,6 +8,8 @@ to a file, and prints the thesis summary. A failure names the asset or check and
 import argparse
 import contextlib
 import datetime as dt
+import fcntl
+import logging
 import os
 import sys
 import textwrap
@@ -29,7 +31,8 @@ class Progress:
 
     def __init__(self, instance, run_id: str, total_steps: int, log_path: Path, out: TextIO):
         self.instance, self.run_id, self.total, self.out = instance, run_id, total_steps, out
-        self.log = log_path.open("a")
+        # Line-buffered: a run that is killed still leaves every line it got to in the log.
+        self.log = log_path.open("a", buffering=1)
         self.started = time.monotonic()
         self.step_started: dict[str, float] = {}
         self.done = 0
@@ -68,6 +71,10 @@ class Progress:
         kind = event.event_type_value if event else "LOG"
         step = record.step_key or ""
         self.log.write(f"{stamp} {kind:<28} {step} {record.user_message or ''}\n")
+        if event is None and not step and record.level >= logging.INFO:
+            # Run-level messages, e.g. "waiting for run … to release the warehouse".
+            self._say(f"… {record.user_message}")
+            return
         if event is None or kind not in _SHOWN:
             return
         if kind == "STEP_START":
@@ -138,12 +145,13 @@ def summary_table(rows: pl.DataFrame, width: int = 110) -> str:
     return "\n".join(lines)
 
 
-def _print_summary(warehouse_path: str) -> None:
+def _print_summary(published: Path) -> None:
+    """From the analysts' copy this run published: the live file may already be another run's."""
     import duckdb
 
     from assets.report import REPORT_NAME
 
-    with duckdb.connect(warehouse_path, read_only=True) as con:
+    with duckdb.connect(str(published), read_only=True) as con:
         rows = con.sql(
             """
             select row_type, pillar, status, score, evidence, as_of, origin
@@ -160,18 +168,33 @@ def _print_summary(warehouse_path: str) -> None:
         print(f"\nReport (markdown and charts): {report}")
 
 
-def run() -> int:
+def _instance():
+    """The project's Dagster instance ($DAGSTER_HOME).
+
+    Two processes that create a new DAGSTER_HOME's SQLite storage at once both stamp its schema
+    version, and every later load fails ("more than one head present"), so creation is serialised.
+    """
     import dagster as dg
+
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".instance.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        return dg.DagsterInstance.get()
+
+
+def run() -> int:
     from dagster._core.execution.api import create_execution_plan
     from dagster._core.utils import make_new_run_id
 
+    from assets.publish import published_path
     from orchestration.definitions import defs
     from orchestration.resources import SourceSettings, WarehouseResource
 
     if not os.environ.get("DAGSTER_HOME"):
         print("DAGSTER_HOME is not set: run this through `make run`.", file=sys.stderr)
         return 2
-    instance = dg.DagsterInstance.get()
+    instance = _instance()
     job = defs.resolve_job_def("thesis_daily")
     run_id = make_new_run_id()
     log_path = data_dir() / "logs" / f"run-{dt.datetime.now():%Y%m%d-%H%M%S}-{run_id[:8]}.log"
@@ -196,7 +219,7 @@ def run() -> int:
         print(f"Full log: {log_path}", file=sys.stderr)
         return 1
     print(f"\nRun {run_id} succeeded in {elapsed:.1f}s. Full log: {log_path}\n")
-    _print_summary(warehouse.resolved_path())
+    _print_summary(published_path(warehouse))
     return 0
 
 

@@ -18,10 +18,11 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from assets.sources.bodies import BodySource, DemoBodies, LiveBodies, ReplayBodies, recorded_at
 from assets.sources.http import HttpClient
+from orchestration.warehouse_lock import WarehouseLock, lock_path, reap_dead_holder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -46,12 +47,31 @@ def data_dir() -> Path:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file (schemas raw, staging, marts)."""
+    """The DuckDB warehouse file (schemas raw, staging, marts).
+
+    A run that uses it holds the warehouse's lock from start to end (`warehouse_lock.py`), so
+    runs in different processes wait for each other instead of failing on DuckDB's file lock.
+    """
 
     path: str | None = Field(
         default=None,
         description="DuckDB file or `md:` target. Default: $WAREHOUSE_PATH, else data/warehouse.duckdb.",
     )
+    _lock: WarehouseLock | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        path = lock_path(self.resolved_path())
+        if path is None or context.run is None:  # runs only: not sensors, nor by-hand use
+            return
+        self._lock = WarehouseLock(path)
+        dead = self._lock.acquire(context.run.run_id, context.log)
+        if dead is not None:
+            reap_dead_holder(context.instance, dead, context.run.run_id, context.log)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release(context.log)
+            self._lock = None
 
     def resolved_path(self) -> str:
         path = self.path or os.environ.get("WAREHOUSE_PATH") or str(data_dir() / "warehouse.duckdb")

@@ -1,0 +1,149 @@
+"""The attack surface: a loopback UI, SQL that never splices data, safe YAML, a read-only analysts' copy."""
+
+import ast
+import datetime as dt
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+import yaml
+
+from assets import raw
+from assets.publish import publish
+from assets.sources import fred
+from assets.sources.base import Body
+from orchestration import cli
+from orchestration.catalog import CATALOG_PATH, CatalogError, parse_catalog
+from orchestration.resources import WarehouseResource
+from tests.conftest import NOW, PROJECT_ROOT
+
+SKIPPED_DIRS = {".venv", ".git", "target", "dbt_packages", "node_modules", "__pycache__", ".ruff_cache"}
+
+
+def dev_command(**variables: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("DEV_HOST", "DEV_PORT")}
+    overrides = [f"{k}={v}" for k, v in variables.items()]
+    printed = subprocess.run(
+        ["make", "--no-print-directory", "-n", "dev", *overrides],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return next(line for line in printed.splitlines() if "dagster dev" in line)
+
+
+def test_the_ui_binds_loopback_unless_told_otherwise():
+    assert " -h 127.0.0.1 -p 3000" in dev_command()
+    assert " -h 0.0.0.0 -p 3001" in dev_command(DEV_HOST="0.0.0.0", DEV_PORT="3001")
+
+
+def catalog_with_id(series_id: str) -> str:
+    catalog = yaml.safe_load(CATALOG_PATH.read_text())
+    catalog["series"] = [{**catalog["series"][0], "id": series_id}]
+    return yaml.safe_dump(catalog)
+
+
+def test_the_catalog_schema_accepts_real_ids():
+    assert parse_catalog(catalog_with_id("NY.GDP.MKTP.CD")).series[0].id == "NY.GDP.MKTP.CD"
+    assert parse_catalog(catalog_with_id("^GSPC")).series[0].id == "^GSPC"
+
+
+@pytest.mark.parametrize(
+    "series_id",
+    ["DTW'EXBGS", 'DTW"EXBGS', "DTWEXBGS; drop table raw.load_audit", "DTW EXBGS", "DTWEXBGS\n", ""],
+)
+def test_the_catalog_schema_rejects_ids_with_quotes_or_sql(series_id):
+    with pytest.raises(CatalogError, match="id"):
+        parse_catalog(catalog_with_id(series_id))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fred'",
+        'fred"',
+        "fred; drop table x",
+        "fred observations",
+        "fred\n",
+        "Fred",
+        "1fred",
+        "fred-x",
+        "",
+        "é",
+    ],
+)
+def test_raw_ident_rejects_anything_unsafe(name):
+    with pytest.raises(ValueError, match="unsafe SQL identifier"):
+        raw.ident(name)
+
+
+def test_series_ids_reach_sql_only_as_bound_parameters(tmp_path):
+    """A hostile id that got past the catalog is stored verbatim, and executes nothing."""
+    import duckdb
+
+    hostile = "X'); drop table raw.load_audit; --"
+    body = Body("fred", hostile, "csv", b"observation_date,x\n2025-01-02,1.0\n", "replay", NOW, "test://")
+    row = {"series_id": hostile, "obs_date": dt.date(2025, 1, 2), "value": 1.0}
+    rows = pa.Table.from_pylist([row], schema=fred.CONNECTOR.schema)
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        raw.load(con, fred.CONNECTOR, [raw.Parsed(body, rows)], [], run_id="r1")
+        assert con.execute("select series_id from raw.fred_observations").fetchall() == [(hostile,)]
+        assert con.execute("select series_id, status from raw.load_audit").fetchall() == [(hostile, "loaded")]
+
+
+_UNSAFE_YAML = {"load", "load_all", "full_load", "full_load_all", "unsafe_load", "unsafe_load_all"}
+_UNSAFE_LOADERS = {"Loader", "FullLoader", "UnsafeLoader", "CLoader", "CFullLoader", "CUnsafeLoader"}
+
+
+def unsafe_yaml_calls(source: str) -> list[int]:
+    """Lines that load YAML with anything but safe_load / safe_load_all."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "yaml":
+            if node.attr in _UNSAFE_YAML | _UNSAFE_LOADERS:
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "yaml":
+            lines += [node.lineno for a in node.names if a.name in _UNSAFE_YAML | _UNSAFE_LOADERS | {"*"}]
+    return sorted(lines)
+
+
+def python_sources() -> list[Path]:
+    found = []
+    for folder, dirs, files in os.walk(PROJECT_ROOT):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+        found += [Path(folder) / f for f in files if f.endswith(".py")]
+    return found
+
+
+def test_the_yaml_check_catches_every_unsafe_form():
+    assert unsafe_yaml_calls("import yaml\nyaml.safe_load(t)\nyaml.safe_load_all(t)\n") == []
+    unsafe = (
+        "yaml.load(t)\nyaml.load(t, Loader=yaml.FullLoader)\nyaml.unsafe_load(t)\nfrom yaml import load\n"
+    )
+    assert unsafe_yaml_calls(unsafe) == [1, 2, 2, 3, 4]
+
+
+def test_every_yaml_load_in_the_codebase_is_safe_load():
+    sources = python_sources()
+    assert PROJECT_ROOT / "orchestration" / "catalog.py" in sources
+    offenders = {str(p.relative_to(PROJECT_ROOT)): unsafe_yaml_calls(p.read_text()) for p in sources}
+    assert {path: lines for path, lines in offenders.items() if lines} == {}
+
+
+def test_make_sql_opens_the_published_copy_read_only_in_the_duckdb_cli(warehouse_env, monkeypatch):
+    warehouse = WarehouseResource()
+    with warehouse.connect() as con:
+        con.execute("create table main.t as select 1 as x")
+    target = publish(warehouse)
+    calls = []
+    monkeypatch.setattr(cli.os, "execv", lambda path, argv: calls.append((str(path), argv)))
+    cli.sql()
+    [(binary, argv)] = calls
+    assert Path(binary).name == "duckdb" and argv[1:] == ["-readonly", str(target)]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o444
+    assert target != Path(warehouse.resolved_path())
