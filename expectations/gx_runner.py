@@ -78,7 +78,9 @@ class SuiteOutcome:
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (str, bool, int)):
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
@@ -90,8 +92,6 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
-    if value is pd.NaT:
-        return None
     if hasattr(value, "item"):
         return _jsonable(value.item())
     return str(value)

@@ -110,7 +110,7 @@ class Progress:
                 failures = evaluation.metadata.get("failures")
                 lines = [f["summary"] for f in (failures.value if failures else []) if "summary" in f]
                 for line in lines[: self.MAX_EXPECTATION_LINES]:
-                    self.failures.append(f"    {check}: {line}")
+                    self.failures.append(f"{check}: {line}")
                     print(f"{'':17}- {line}", file=self.out, flush=True)
                 if len(lines) > self.MAX_EXPECTATION_LINES:
                     print(f"{'':17}  ... {len(lines) - self.MAX_EXPECTATION_LINES} more", file=self.out)

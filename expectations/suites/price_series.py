@@ -55,11 +55,11 @@ def profile_query(inputs: SuiteInputs, relation: str = RELATION) -> tuple[str, l
     unlisted = allowances.settings.unlisted_frequency
     rules, rule_params = _rules(allowances)
     pairs, pair_params = _pairs(allowances)
+    relation = f"{ident(schema)}.{ident(table)}"
+    # The long table is read twice, never held as a CTE: once in one window pass for the profile,
+    # once for the few cross-checked series only. Only small CTEs are referenced twice.
     sql = f"""
     with
-    prices as (
-        select source, series_id, obs_date, value from {ident(schema)}.{ident(table)}
-    ),
     rules as (
         select * from (values {rules})
             as rules (source, series_id, max_lag_days, max_gap_days, checked_from)
@@ -73,7 +73,7 @@ def profile_query(inputs: SuiteInputs, relation: str = RELATION) -> tuple[str, l
             value,
             obs_date - lag(obs_date) over by_series as gap_days,
             100 * value / lag(value) over by_series - 100 as return_pct
-        from prices
+        from {relation}
         window by_series as (partition by source, series_id order by obs_date)
     ),
     checked as (
@@ -102,6 +102,22 @@ def profile_query(inputs: SuiteInputs, relation: str = RELATION) -> tuple[str, l
         select * from (values {pairs})
             as pairs (source, series_id, reference_source, reference_series_id, tolerance_pct, max_day_shift)
     ),
+    pair_prices as (
+        -- The cross-checked series and their references only.
+        select
+            prices.source,
+            prices.series_id,
+            prices.obs_date,
+            prices.value,
+            prices.obs_date >= coalesce(rules.checked_from, date '0001-01-01') as is_checked
+        from {relation} as prices
+        semi join (
+            select source, series_id from pairs
+            union
+            select reference_source, reference_series_id from pairs
+        ) as wanted using (source, series_id)
+        left join rules using (source, series_id)
+    ),
     shifts as (
         -- Each day shift a pair allows (0, or -1, 0 and +1): the join below stays an equi-join.
         select pairs.*, unnest(range(-max_day_shift, max_day_shift + 1)) as shift from pairs
@@ -114,9 +130,9 @@ def profile_query(inputs: SuiteInputs, relation: str = RELATION) -> tuple[str, l
             checked.obs_date,
             min(abs(100 * checked.value / reference.value - 100)) as deviation_pct
         from shifts
-        inner join checked
+        inner join pair_prices as checked
             on checked.source = shifts.source and checked.series_id = shifts.series_id and checked.is_checked
-        inner join prices as reference
+        inner join pair_prices as reference
             on reference.source = shifts.reference_source
             and reference.series_id = shifts.reference_series_id
             and reference.obs_date = checked.obs_date + cast(shifts.shift as integer)
