@@ -35,6 +35,7 @@ class Agreement(BaseModel):
     reference: str = Field(pattern=r"^[a-z]+/[A-Za-z0-9^._\-]+$")
     tolerance_pct: float = Field(gt=0)
     max_day_shift: int = Field(ge=0, le=7)
+    checked_from: dt.date | None = None
 
 
 class MartOverride(BaseModel):

@@ -42,9 +42,9 @@ def _rules(allowances: Allowances) -> tuple[str, list[Any]]:
 def _pairs(allowances: Allowances) -> tuple[str, list[Any]]:
     rows, params = [], []
     for pair in allowances.settings.agreement:
-        rows.append("(?, ?, ?, ?, ?, ?)")
+        rows.append("(?, ?, ?, ?, ?, ?, cast(? as date))")
         params += [*pair.series.split("/", 1), *pair.reference.split("/", 1)]
-        params += [pair.tolerance_pct, pair.max_day_shift]
+        params += [pair.tolerance_pct, pair.max_day_shift, pair.checked_from]
     return ", ".join(rows), params
 
 
@@ -100,7 +100,10 @@ def profile_query(inputs: SuiteInputs, relation: str = RELATION) -> tuple[str, l
     ),
     pairs as (
         select * from (values {pairs})
-            as pairs (source, series_id, reference_source, reference_series_id, tolerance_pct, max_day_shift)
+            as pairs (
+                source, series_id, reference_source, reference_series_id,
+                tolerance_pct, max_day_shift, checked_from
+            )
     ),
     pair_prices as (
         -- The cross-checked series and their references only.
@@ -131,7 +134,10 @@ def profile_query(inputs: SuiteInputs, relation: str = RELATION) -> tuple[str, l
             min(abs(100 * checked.value / reference.value - 100)) as deviation_pct
         from shifts
         inner join pair_prices as checked
-            on checked.source = shifts.source and checked.series_id = shifts.series_id and checked.is_checked
+            on checked.source = shifts.source
+            and checked.series_id = shifts.series_id
+            and checked.is_checked
+            and checked.obs_date >= coalesce(shifts.checked_from, date '0001-01-01')
         inner join pair_prices as reference
             on reference.source = shifts.reference_source
             and reference.series_id = shifts.reference_series_id

@@ -65,7 +65,11 @@ def completeness(inputs: SuiteInputs, what: str = "rows") -> list[Expect]:
     """Not empty on a first run; afterwards, not much smaller than the last good run."""
     if inputs.previous_rows is None:
         return [
-            Expect("ExpectTableRowCountToBeBetween", {"min_value": 1}, f"the table is not empty (no {what})")
+            Expect(
+                "ExpectTableRowCountToBeBetween",
+                {"min_value": 1},
+                f"the first gated run needs {what}: an empty table is a failed build",
+            )
         ]
     drop = inputs.allowances.settings.max_row_drop
     floor = int(inputs.previous_rows * (1 - drop))
