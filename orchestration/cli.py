@@ -68,8 +68,8 @@ class Progress:
         event = record.dagster_event
         kind = event.event_type_value if event else "LOG"
         step = record.step_key or ""
-        self.log.write(f"{stamp} {kind:<28} {step} {record.user_message or ''}\n")
         message = record.user_message or ""
+        self.log.write(f"{stamp} {kind:<28} {step} {message}\n")
         if event is None and step and message.endswith("Not executing."):
             # A step whose upstream failed (a blocking check among them) is not run: say so, and why.
             self.done += 1

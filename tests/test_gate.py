@@ -351,3 +351,14 @@ def test_gx_and_its_sql_twin_agree_on_every_corrupted_suite(good, tmp_path):
                     assert gx.observed == sql, (gate.check, spec.kwargs)
                 else:
                     assert gx.unexpected_count == sql, (gate.check, spec.kwargs)
+
+
+def test_a_mart_that_cannot_be_read_fails_its_gate_and_the_others_still_run(good, tmp_path, monkeypatch):
+    sql = "alter table marts.mart_ai_cost drop column gpt4_level_usd_per_mtok"
+    checks = [g.key for g in GATES if g.check in ("gx_mart_ai_cost", "gx_mart_dollar")]
+    run = run_gate(good, tmp_path, monkeypatch, sql, checks)
+    broken = run.evaluations["gx_mart_ai_cost"]
+    assert not broken.passed and broken.severity == dg.AssetCheckSeverity.ERROR
+    assert "gpt4_level_usd_per_mtok" in broken.metadata["error"].value
+    assert run.evaluations["gx_mart_dollar"].passed
+    assert not run.summary_started and run.summary_unchanged
