@@ -29,6 +29,8 @@ _SHOWN = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EVALUATION"
 class Progress:
     """Follows a run's event log from a thread: progress to stdout, everything to the log file."""
 
+    MAX_EXPECTATION_LINES = 8
+
     def __init__(self, instance, run_id: str, total_steps: int, log_path: Path, out: TextIO):
         self.instance, self.run_id, self.total, self.out = instance, run_id, total_steps, out
         # Line-buffered: a run that is killed still leaves every line it got to in the log.
@@ -70,10 +72,16 @@ class Progress:
         event = record.dagster_event
         kind = event.event_type_value if event else "LOG"
         step = record.step_key or ""
-        self.log.write(f"{stamp} {kind:<28} {step} {record.user_message or ''}\n")
+        message = record.user_message or ""
+        self.log.write(f"{stamp} {kind:<28} {step} {message}\n")
         if event is None and not step and record.level >= logging.INFO:
             # Run-level messages, e.g. "waiting for run … to release the warehouse".
-            self._say(f"… {record.user_message}")
+            self._say(f"… {message}")
+            return
+        if event is None and step and message.endswith("Not executing."):
+            # A step whose upstream failed (a blocking check among them) is not run: say so, and why.
+            self.done += 1
+            self._say(f"- {step} not run: an upstream step or blocking check failed")
             return
         if event is None or kind not in _SHOWN:
             return
@@ -106,6 +114,17 @@ class Progress:
                 }
                 self.failures.append(f"check {check} did not pass ({level}) {detail}")
                 self._say(f"! check {check} did not pass ({level}) {detail}")
+                # The gate's checks name each expectation that did not pass, with counts and an example.
+                failures = evaluation.metadata.get("failures")
+                lines = [f["summary"] for f in (failures.value if failures else []) if "summary" in f]
+                for line in lines[: self.MAX_EXPECTATION_LINES]:
+                    self.failures.append(f"{check}: {line}")
+                    print(f"{'':17}- {line}", file=self.out, flush=True)
+                if len(lines) > self.MAX_EXPECTATION_LINES:
+                    print(f"{'':17}  ... {len(lines) - self.MAX_EXPECTATION_LINES} more", file=self.out)
+                docs = evaluation.metadata.get("data_docs")
+                if docs is not None:
+                    print(f"{'':17}  Data Docs: {docs.value}", file=self.out, flush=True)
 
 
 @contextlib.contextmanager

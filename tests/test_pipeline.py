@@ -74,7 +74,7 @@ def test_a_corrupted_mart_fails_its_gate_and_the_summary_keeps_the_last_good_run
     gx = [e for e in result.get_asset_check_evaluations() if e.check_name == "gx_mart_dollar"]
     assert len(gx) == 1 and not gx[0].passed
     assert gx[0].severity == dg.AssetCheckSeverity.ERROR
-    assert "daily_change_pct" in gx[0].metadata["failing_expectations"].value
+    assert "broad_dollar_index_change_pct" in gx[0].metadata["failing_expectations"].value
     started = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START}
     assert "marts__thesis_summary" not in started
     assert table_hash(warehouse_env, "marts.thesis_summary") == summary_before

@@ -1,46 +1,78 @@
-"""The AI inference cost pillar's gate: one row per month, positive prices and factors, fresh."""
+"""The AI inference cost pillar's gate: one row per month, a frontier price that is a positive
+running minimum (it never rises), capability scores on the MMLU scale, plausible decline
+factors, and a current month."""
 
-import datetime as dt
-
-from expectations.suites.spec import Expect, Suite, SuiteInputs, completeness
+from expectations.suites.spec import (
+    Suite,
+    SuiteInputs,
+    at_least,
+    between,
+    completeness,
+    not_null,
+    positive,
+    spine_freshness,
+    spine_query,
+    unique,
+)
 
 BARS = ("gpt4_level", "gpt35_level")
-# The newest price point is normally today's OpenRouter snapshot.
-STALENESS_DAYS = 45
+PRICES = {f"{bar}_usd_per_mtok": None for bar in BARS}
 
 
 def mart_ai_cost(inputs: SuiteInputs) -> Suite:
-    fresh_after = dt.datetime.combine(inputs.as_of - dt.timedelta(days=STALENESS_DAYS), dt.time())
     return Suite(
         "mart_ai_cost",
-        """
-        select *, date - lag(date) over (order by date) as days_since_previous_month
-        from marts.mart_ai_cost
-        """,
+        spine_query(inputs, "mart_ai_cost", None, PRICES),
         [
             *completeness(inputs),
-            Expect("ExpectColumnValuesToBeUnique", {"column": "date"}, "one row per month"),
-            Expect(
-                "ExpectColumnValuesToBeBetween",
-                {"column": "days_since_previous_month", "min_value": 28, "max_value": 31},
+            unique("date", "month"),
+            not_null("date", "every row has its month"),
+            between(
+                "days_since_previous",
                 "the spine has every calendar month",
+                min_value=28,
+                max_value=31,
+            ),
+            *positive(PRICES),
+            *(
+                between(
+                    f"{price}_change_pct",
+                    "the frontier is the cheapest price available by each month's end, a running "
+                    "minimum: it never rises",
+                    max_value=0,
+                    evidence=(price,),
+                )
+                for price in PRICES
             ),
             *(
-                Expect(
-                    "ExpectColumnValuesToBeBetween",
-                    {"column": f"{bar}_{column}", "min_value": 0, "strict_min": True},
-                    what,
+                between(f"{bar}_{column}", "an MMLU score is a percentage", min_value=0, max_value=100)
+                for bar in BARS
+                for column in ("mmlu_bar", "mmlu")
+            ),
+            *(
+                at_least(
+                    f"{bar}_mmlu", f"{bar}_mmlu_bar", "the frontier model at a bar scores at least the bar"
                 )
                 for bar in BARS
-                for column, what in (
-                    ("usd_per_mtok", "a frontier price is a price: above 0 (free tiers are left out)"),
-                    ("decline_factor_per_year", "a decline factor is a ratio of prices: above 0"),
+            ),
+            *(
+                between(
+                    f"{bar}_decline_factor_per_year",
+                    "a log-linear fit to a running minimum has a slope <= 0, so the yearly decline "
+                    "factor exp(-slope) is at least 1",
+                    min_value=1,
                 )
+                for bar in BARS
             ),
-            Expect(
-                "ExpectColumnMaxToBeBetween",
-                {"column": "date", "min_value": fresh_after},
-                f"the newest month is at most {STALENESS_DAYS} days before {inputs.as_of}",
+            *(
+                between(
+                    f"{bar}_decline_factor_per_year",
+                    "published estimates span 2.6x to 900x a year (Epoch AI): beyond 1000x warns",
+                    max_value=1000,
+                    severity="warn",
+                )
+                for bar in BARS
             ),
+            spine_freshness(inputs, "mart_ai_cost", None),
         ],
     )

@@ -1,36 +1,78 @@
-"""The crypto pillar's gate (basic): one row per bitcoin day, a price on every row, positive
-prices, a fresh spine and no impossible daily move of bitcoin."""
-
-import datetime as dt
+"""The crypto pillar's gate: one row per bitcoin day with a price, positive prices that move less
+than ±50 % a day (from Coinbase's exchange launch), drawdowns below the high, a beta and a
+correlation that are possible, and every input recently observed."""
 
 from expectations.suites.spec import (
-    Expect,
     Suite,
     SuiteInputs,
+    as_of_freshness,
+    at_least,
+    between,
     completeness,
-    freshness,
-    no_jumps,
+    gaps,
+    jumps,
+    not_null,
     positive,
+    spine_freshness,
     spine_query,
+    unique,
 )
 
-PRICES = ["btc_usd", "eth_usd", "mstr_close", "nasdaq_close"]
-# FRED's CBBTCUSD opens with Coinbase's thin pre-exchange book: its real prints of 2015-01-14/15
-# move -54 % and +70 %. Jumps are checked from the day Coinbase's exchange opened; since then the
-# worst day is -37 % (2020-03-12).
-JUMPS_CHECKED_FROM = dt.date(2015, 1, 26)
+SPINE = "fred/CBBTCUSD"
+PRICES = {
+    "btc_usd": SPINE,
+    "eth_usd": "fred/CBETHUSD",
+    "mstr_close": "yahoo/MSTR",
+    "nasdaq_close": "fred/NASDAQCOM",
+}
+AS_OF_DATES = {
+    "eth_date": "fred/CBETHUSD",
+    "mstr_date": "yahoo/MSTR",
+    "nasdaq_date": "fred/NASDAQCOM",
+    "beta_date": "fred/NASDAQCOM",
+}
+DRAWDOWNS = ["btc_drawdown_pct", "eth_drawdown_pct", "mstr_drawdown_pct"]
 
 
 def mart_crypto(inputs: SuiteInputs) -> Suite:
     return Suite(
         "mart_crypto",
-        spine_query("mart_crypto", "btc_usd", changes_from=JUMPS_CHECKED_FROM),
+        spine_query(inputs, "mart_crypto", SPINE, PRICES),
         [
             *completeness(inputs),
-            Expect("ExpectColumnValuesToBeUnique", {"column": "date"}, "one row per calendar day"),
-            Expect("ExpectColumnValuesToNotBeNull", {"column": "btc_usd"}, "every row has a bitcoin price"),
-            *positive(PRICES),
-            freshness(inputs),
-            no_jumps(),
+            unique("date", "calendar day"),
+            not_null("btc_usd", "every row of the spine has a bitcoin price"),
+            *positive([*PRICES, "btc_all_time_high"]),
+            at_least("btc_all_time_high", "btc_usd", "the all-time high to date is at least the day's price"),
+            *(
+                between(
+                    column, "a drawdown is between -100 % and 0 (at a new high)", min_value=-100, max_value=0
+                )
+                for column in DRAWDOWNS
+            ),
+            between(
+                "btc_nasdaq_correlation_1y",
+                "a correlation lies in [-1, 1]",
+                min_value=-1,
+                max_value=1,
+            ),
+            between(
+                "btc_nasdaq_beta_1y",
+                "bitcoin's 1-year beta to the Nasdaq has ranged about -0.5 to 3: beyond ±10 is a "
+                "return computed on mismatched days or units",
+                min_value=-10,
+                max_value=10,
+            ),
+            between(
+                "btc_nasdaq_beta_1y",
+                "a beta outside -1..5 is possible in a crash but unseen: it warns",
+                min_value=-1,
+                max_value=5,
+                severity="warn",
+            ),
+            spine_freshness(inputs, "mart_crypto", SPINE),
+            *as_of_freshness(inputs, "mart_crypto", AS_OF_DATES),
+            gaps(inputs, SPINE),
+            *jumps(inputs, PRICES),
         ],
     )

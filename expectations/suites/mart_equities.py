@@ -1,32 +1,66 @@
-"""The equities pillar's gate (basic): one row per S&P 500 trading day, a close on every row,
-positive prices for every market, a fresh spine and no impossible daily move of the S&P 500."""
+"""The equities pillar's gate: one row per S&P 500 trading day with a close, every market's
+price positive, moving less than ±50 % a day and recently observed, returns in range."""
 
 from expectations.suites.spec import (
-    Expect,
     Suite,
     SuiteInputs,
+    as_of_freshness,
+    between,
     completeness,
-    freshness,
-    no_jumps,
+    gaps,
+    jumps,
+    not_null,
     positive,
+    spine_freshness,
     spine_query,
+    unique,
 )
 
-PRICES = ["sp500_close", "acwx_close", "mchi_close", "fxi_close", "csi300_close", "hsi_close"]
+SPINE = "yahoo/^GSPC"
+PRICES = {
+    "sp500_close": SPINE,
+    "acwx_close": "yahoo/ACWX",
+    "mchi_close": "yahoo/MCHI",
+    "fxi_close": "yahoo/FXI",
+    "csi300_close": "yahoo/000300.SS",
+    "hsi_close": "yahoo/^HSI",
+}
+AS_OF_DATES = {f"{column.removesuffix('_close')}_date": ref for column, ref in PRICES.items() if ref != SPINE}
+RETURNS = [f"{column.removesuffix('_close')}_1y_return_pct" for column in PRICES]
 
 
 def mart_equities(inputs: SuiteInputs) -> Suite:
     return Suite(
         "mart_equities",
-        spine_query("mart_equities", "sp500_close"),
+        spine_query(inputs, "mart_equities", SPINE, PRICES),
         [
             *completeness(inputs),
-            Expect("ExpectColumnValuesToBeUnique", {"column": "date"}, "one row per S&P 500 trading day"),
-            Expect(
-                "ExpectColumnValuesToNotBeNull", {"column": "sp500_close"}, "every row has an S&P 500 close"
-            ),
+            unique("date", "S&P 500 trading day"),
+            not_null("sp500_close", "every row of the spine has an S&P 500 close"),
             *positive(PRICES),
-            freshness(inputs),
-            no_jumps(),
+            spine_freshness(inputs, "mart_equities", SPINE),
+            *as_of_freshness(inputs, "mart_equities", AS_OF_DATES),
+            gaps(inputs, SPINE),
+            *jumps(inputs, PRICES),
+            *(
+                between(
+                    column,
+                    "a 1-year price return is above -100 % (a price stays positive)",
+                    min_value=-100,
+                    strict_min=True,
+                )
+                for column in RETURNS
+            ),
+            *(
+                between(
+                    column,
+                    "these markets' best and worst years span about -70 % to +150 % (2008-09); "
+                    "outside -90 %..+400 % warns (a bad year-ago value more likely than a market)",
+                    min_value=-90,
+                    max_value=400,
+                    severity="warn",
+                )
+                for column in RETURNS
+            ),
         ],
     )

@@ -1,45 +1,99 @@
-"""The global value share pillar's gate: one row per year, shares that are shares, a recent year."""
+"""The global value share pillar's gate: one row per year, shares that are shares, no share
+moving more in a year than the world economy allows, and a recent year of GDP."""
 
-from expectations.suites.spec import Expect, Suite, SuiteInputs, completeness
+from expectations.suites.spec import (
+    Suite,
+    SuiteInputs,
+    as_of_freshness,
+    between,
+    completeness,
+    not_null,
+    spine_freshness,
+    unique,
+)
 
-SHARES = [
-    f"{country}_{indicator}_share_pct"
-    for indicator in ("population", "gdp", "exports", "market_cap")
-    for country in ("us", "cn")
-]
-# World Bank annual values are out 6-18 months after the year ends; three years allows a late
-# WDI update.
-MAX_AGE_YEARS = 3
+# Indicator prefix → (World Bank series, the largest year-on-year move of a share, in points).
+INDICATORS = {
+    # A share of the world's people moves by hundredths of a point a year.
+    "population": ("worldbank/SP.POP.TOTL", 1),
+    # The dollar's 1985-87 fall cut the US share of world GDP by about 4 points a year.
+    "gdp": ("worldbank/NY.GDP.MKTP.CD", 5),
+    "exports": ("worldbank/NE.EXP.GNFS.CD", 5),
+    # Japan's bubble and its burst moved the US share of world market cap by up to ~10 points a year.
+    "market_cap": ("worldbank/CM.MKT.LCAP.CD", 15),
+}
+COUNTRIES = ("us", "cn")
+SHARES = [f"{country}_{indicator}_share_pct" for indicator in INDICATORS for country in COUNTRIES]
+
+
+def _query() -> str:
+    derived = ["year - lag(year) over spine as years_since_previous"]
+    for indicator in INDICATORS:
+        derived.append(
+            f"case when us_{indicator}_share_pct is not null then date end as {indicator}_year_date"
+        )
+        for country in COUNTRIES:
+            share = f"{country}_{indicator}_share_pct"
+            # Only like for like: a year whose denominator switched (World vs sum of countries) has none.
+            derived.append(
+                f"case when {indicator}_denominator = lag({indicator}_denominator) over spine "
+                f"then {share} - lag({share}) over spine end as {share}_change_pp"
+            )
+    return f"select *, {', '.join(derived)} from marts.mart_value_share window spine as (order by year)"
 
 
 def mart_value_share(inputs: SuiteInputs) -> Suite:
     return Suite(
         "mart_value_share",
-        """
-        select *, case when us_gdp_share_pct is not null then year end as gdp_year
-        from marts.mart_value_share
-        """,
+        _query(),
         [
             *completeness(inputs),
-            Expect("ExpectColumnValuesToBeUnique", {"column": "year"}, "one row per year"),
-            Expect("ExpectColumnValuesToNotBeNull", {"column": "year"}, "every row has its year"),
+            unique("year", "year"),
+            not_null("year", "every row has its year"),
+            between(
+                "years_since_previous",
+                "the spine has every year the World Bank lists",
+                min_value=1,
+                max_value=1,
+            ),
             *(
-                Expect(
-                    "ExpectColumnValuesToBeBetween",
-                    {"column": share, "min_value": 0, "max_value": 100},
-                    "a share of the world is between 0 and 100 %",
-                )
+                between(share, "a share of the world is between 0 and 100 %", min_value=0, max_value=100)
                 for share in SHARES
             ),
-            Expect(
-                "ExpectColumnValuesToBeBetween",
-                {"column": "us_population_share_pct", "min_value": 3, "max_value": 7},
-                "the US has held 4-6 % of the world's people since 1960",
+            between(
+                "us_population_share_pct",
+                "the US has held 4-6 % of the world's people since 1960: outside 3-7 % the "
+                "denominator is wrong (a missing World row, aggregates summed as countries)",
+                min_value=3,
+                max_value=7,
             ),
-            Expect(
-                "ExpectColumnMaxToBeBetween",
-                {"column": "gdp_year", "min_value": inputs.as_of.year - MAX_AGE_YEARS},
-                f"a US GDP share exists for {inputs.as_of.year - MAX_AGE_YEARS} or later",
+            between(
+                "capital_to_population_share_ratio",
+                "a ratio of two positive shares is positive",
+                min_value=0,
+                strict_min=True,
+            ),
+            *(
+                between(
+                    f"{country}_{indicator}_share_pct_change_pp",
+                    f"a {indicator} share moving more than {limit} points in a year is a wrong value "
+                    "or denominator, not the world economy",
+                    min_value=-limit,
+                    max_value=limit,
+                    evidence=(f"{country}_{indicator}_share_pct",),
+                )
+                for indicator, (_, limit) in INDICATORS.items()
+                for country in COUNTRIES
+            ),
+            spine_freshness(inputs, "mart_value_share", INDICATORS["gdp"][0], column="gdp_year_date"),
+            *as_of_freshness(
+                inputs,
+                "mart_value_share",
+                {
+                    **{f"{i}_year_date": ref for i, (ref, _) in INDICATORS.items() if i != "gdp"},
+                    "cofer_quarter_date": "imf/cofer",
+                },
             ),
         ],
+        key=("year",),
     )

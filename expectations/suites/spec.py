@@ -1,14 +1,24 @@
 """The vocabulary of a suite: expectations as reviewable data (no GX import here), and the
-building blocks every mart's suite shares (completeness against the last good run, freshness).
+building blocks the suites share: completeness against the last good run, freshness against the
+run's reference date, gaps and jumps along a spine, ranges.
 
 Each suite is built at check time from a `SuiteInputs`, because some bounds move with the run:
-freshness is judged against the run's as-of date (today live, the recording date in replay) and
-completeness against the row count of the previous successful check.
+freshness is judged against the run's reference date (today live, the recording date in replay,
+THESIS_AS_OF in demo) and completeness against the row count of the previous successful check.
+
+Severity: `error` blocks the thesis summary, `warn` is reported in the check's metadata and the
+Data Docs but blocks nothing. Every expectation says why it exists and why it has its severity.
 """
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from assets.raw import ident
+from expectations.settings import Allowances, load_allowances
+
+Severity = Literal["error", "warn"]
 
 
 @dataclass(frozen=True)
@@ -16,87 +26,203 @@ class Expect:
     type: str  # a GX 1.x expectation class name, e.g. "ExpectColumnValuesToBeBetween"
     kwargs: dict[str, Any]
     why: str
-    severity: Literal["error", "warn"] = "error"
+    severity: Severity = "error"
+    # Columns shown next to each failing row besides its key and the tested value (its worst date...).
+    evidence: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns the expectation tests (none for a table-level one)."""
+        return [self.kwargs[k] for k in ("column", "column_A", "column_B") if k in self.kwargs]
 
 
 @dataclass(frozen=True)
 class Suite:
-    """Expectations on the rows of `query`: the mart plus derived columns GX has no expectation for
-    (gaps between dates, daily changes), computed in DuckDB before the rows reach pandas."""
+    """Expectations on the rows of `query` (with `params` bound): the table plus derived columns GX
+    has no expectation for (gaps between dates, daily changes, per-series profiles), computed in
+    DuckDB before the rows reach pandas. `key` names a failing row in samples."""
 
     name: str
     query: str
     expectations: list[Expect] = field(default_factory=list)
+    key: tuple[str, ...] = ("date",)
+    params: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class SuiteInputs:
     as_of: dt.date
     previous_rows: int | None = None
-    # Days a daily series may lag the as-of date (weekends, holidays, the H.10 weekly release).
-    max_staleness_days: int = 10
-    # How much a mart may shrink between two successful runs before it is called truncated.
-    max_row_drop: float = 0.05
-    # Longest gap between two observations of a business-day series (Easter + a holiday week).
-    max_gap_days: int = 6
+    allowances: Allowances = field(default_factory=load_allowances)
 
 
-def completeness(inputs: SuiteInputs) -> list[Expect]:
+def midnight(day: dt.date) -> dt.datetime:
+    """Dates reach pandas as datetime64: bounds on date columns are datetimes at midnight."""
+    return dt.datetime.combine(day, dt.time())
+
+
+def completeness(inputs: SuiteInputs, what: str = "rows") -> list[Expect]:
     """Not empty on a first run; afterwards, not much smaller than the last good run."""
     if inputs.previous_rows is None:
-        return [Expect("ExpectTableRowCountToBeBetween", {"min_value": 1}, "the mart is not empty")]
-    floor = int(inputs.previous_rows * (1 - inputs.max_row_drop))
+        return [
+            Expect(
+                "ExpectTableRowCountToBeBetween",
+                {"min_value": 1},
+                f"the first gated run needs {what}: an empty table is a failed build",
+            )
+        ]
+    drop = inputs.allowances.settings.max_row_drop
+    floor = int(inputs.previous_rows * (1 - drop))
     return [
         Expect(
             "ExpectTableRowCountToBeBetween",
             {"min_value": floor},
-            f"no more than {inputs.max_row_drop:.0%} fewer rows than the last good run "
-            f"({inputs.previous_rows})",
+            f"no more than {drop:.0%} fewer {what} than the last good run ({inputs.previous_rows}): "
+            "a truncated load blocks, since every later row of a window or as-of join would be wrong",
         )
     ]
 
 
-def spine_query(mart: str, spine_column: str, changes_from: dt.date | None = None) -> str:
-    """The mart's rows plus, along its spine (one row per date), the days since the previous row
-    and the spine series' change from it, in percent: the columns the gap and jump checks read.
-    With `changes_from`, the change is left NULL (not checked) on earlier dates."""
-    change = f"100 * {spine_column} / lag({spine_column}) over (order by date) - 100"
-    if changes_from is not None:
-        change = f"case when date >= date '{changes_from.isoformat()}' then {change} end"
-    return f"""
-        select *,
-               date - lag(date) over (order by date) as days_since_previous,
-               {change} as daily_change_pct
-        from marts.{mart}
-    """
-
-
-def freshness(inputs: SuiteInputs) -> Expect:
-    """The spine's latest date is at most `max_staleness_days` before the run's as-of date."""
-    fresh_after = inputs.as_of - dt.timedelta(days=inputs.max_staleness_days)
+def unique(column: str, what: str) -> Expect:
     return Expect(
-        "ExpectColumnMaxToBeBetween",
-        {"column": "date", "min_value": dt.datetime.combine(fresh_after, dt.time())},
-        f"the latest observation is at most {inputs.max_staleness_days} days before {inputs.as_of}",
+        "ExpectColumnValuesToBeUnique",
+        {"column": column},
+        f"one row per {what}: a duplicated key doubles what reads it",
     )
 
 
-def no_jumps(max_move_pct: float = 50) -> Expect:
-    """No daily move of the spine series beyond ±`max_move_pct` (needs `spine_query`'s columns)."""
+def not_null(column: str, why: str) -> Expect:
+    return Expect("ExpectColumnValuesToNotBeNull", {"column": column}, why)
+
+
+def between(
+    column: str,
+    why: str,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    severity: Severity = "error",
+    strict_min: bool = False,
+    evidence: tuple[str, ...] = (),
+) -> Expect:
+    kwargs: dict[str, Any] = {"column": column}
+    if min_value is not None:
+        kwargs["min_value"] = min_value
+    if max_value is not None:
+        kwargs["max_value"] = max_value
+    if strict_min:
+        kwargs["strict_min"] = True
+    return Expect("ExpectColumnValuesToBeBetween", kwargs, why, severity, evidence)
+
+
+def at_least(
+    column_a: str, column_b: str, why: str, severity: Severity = "error", evidence: tuple[str, ...] = ()
+) -> Expect:
+    """`column_a` >= `column_b` on every row that has both."""
     return Expect(
-        "ExpectColumnValuesToBeBetween",
-        {"column": "daily_change_pct", "min_value": -max_move_pct, "max_value": max_move_pct},
-        f"a daily move beyond ±{max_move_pct:g}% is a data error, not a market move",
+        "ExpectColumnPairValuesAToBeGreaterThanB",
+        {
+            "column_A": column_a,
+            "column_B": column_b,
+            "or_equal": True,
+            "ignore_row_if": "either_value_is_missing",
+        },
+        why,
+        severity,
+        evidence,
     )
 
 
-def positive(columns: list[str]) -> list[Expect]:
+def positive(columns: Iterable[str]) -> list[Expect]:
     """Prices and index levels are > 0 where present (an as-of column is NULL before its series starts)."""
     return [
-        Expect(
-            "ExpectColumnValuesToBeBetween",
-            {"column": column, "min_value": 0, "strict_min": True},
-            "a price or index level is never zero or negative",
+        between(column, "a price or index level is never zero or negative", min_value=0, strict_min=True)
+        for column in columns
+    ]
+
+
+def spine_freshness(inputs: SuiteInputs, mart: str, ref: str | None, column: str = "date") -> Expect:
+    """The spine's latest date is recent enough for its frequency. Blocks: every row the summary
+    reads is on the spine, so a stale spine means the whole mart is old."""
+    lag = inputs.allowances.max_lag_days(ref, mart, column)
+    return Expect(
+        "ExpectColumnMaxToBeBetween",
+        {"column": column, "min_value": midnight(inputs.as_of - dt.timedelta(days=lag))},
+        f"the latest {column} is at most {lag} days before {inputs.as_of}"
+        f"{f' ({ref})' if ref else ''}: a stale spine means the whole mart is old",
+    )
+
+
+def as_of_freshness(inputs: SuiteInputs, mart: str, dates: Mapping[str, str]) -> list[Expect]:
+    """Each as-of input's latest date (`<x>_date` column → catalog series) is recent enough for its
+    frequency. Warns: the mart is current and one input lags; the source's freshness check and the
+    summary's per-metric age rule name it, and blocking would withhold the fresh pillars too."""
+    out = []
+    for column, ref in dates.items():
+        lag = inputs.allowances.max_lag_days(ref, mart, column)
+        out.append(
+            Expect(
+                "ExpectColumnMaxToBeBetween",
+                {"column": column, "min_value": midnight(inputs.as_of - dt.timedelta(days=lag))},
+                f"{ref} was observed at most {lag} days before {inputs.as_of} (its frequency's "
+                "max_lag_days); warns: a lagging input is reported, the fresh pillars still get a verdict",
+                severity="warn",
+            )
+        )
+    return out
+
+
+def spine_query(
+    inputs: SuiteInputs,
+    mart: str,
+    spine: str | None,
+    prices: Mapping[str, str | None],
+    extra: Iterable[str] = (),
+) -> str:
+    """The mart's rows plus, along its spine (one row per date, in date order): the days since the
+    previous row (`days_since_previous`) and, for each price column (→ its catalog series), its
+    change from the previous row in percent (`<column>_change_pct`): the columns the gap and jump
+    expectations read. Both are NULL before a series' `checked_from` (gate.yaml)."""
+
+    def since(ref: str | None, expression: str) -> str:
+        start = inputs.allowances.checked_from(ref) if ref else None
+        return (
+            expression
+            if start is None
+            else f"case when date >= date '{start.isoformat()}' then {expression} end"
+        )
+
+    derived = [f"{since(spine, 'date - lag(date) over spine')} as days_since_previous"]
+    for column, ref in prices.items():
+        change = f"100 * {ident(column)} / lag({ident(column)}) over spine - 100"
+        derived.append(f"{since(ref, change)} as {ident(column)}_change_pct")
+    derived += list(extra)
+    return f"select *, {', '.join(derived)} from marts.{ident(mart)} window spine as (order by date)"
+
+
+def gaps(inputs: SuiteInputs, ref: str) -> Expect:
+    """No gap along a business-day or daily spine longer than its frequency allows."""
+    allowed = inputs.allowances.max_gap_days(ref)
+    return between(
+        "days_since_previous",
+        f"no gap longer than {allowed} days between two {ref} observations: a hole in the spine "
+        "is a lost load, and every window or 1-year change across it would be wrong",
+        max_value=allowed,
+    )
+
+
+def jumps(
+    inputs: SuiteInputs, columns: Iterable[str], max_move_pct: float | None = None, what: str = "daily"
+) -> list[Expect]:
+    """No move of a price column (needs `spine_query`'s `<column>_change_pct`) beyond ±max."""
+    limit = max_move_pct if max_move_pct is not None else inputs.allowances.settings.max_daily_move_pct
+    return [
+        between(
+            f"{column}_change_pct",
+            f"a {what} move of {column} beyond ±{limit:g} % is a load error (a decimal, a unit, a "
+            "bad print), not a market move",
+            min_value=-limit,
+            max_value=limit,
+            evidence=(column,),
         )
         for column in columns
     ]

@@ -1,0 +1,114 @@
+"""The gate's numbers (`gate.yaml`), loaded and validated, and the allowances the suites read.
+
+Freshness allowances are not duplicated here: a series' `max_lag_days` is its catalog
+frequency's in `orchestration/freshness.yaml`; `gate.yaml` only adds what the gate alone needs
+(gaps, jumps, agreement tolerances) and per-mart overrides. No I/O beyond the YAML files.
+"""
+
+import datetime as dt
+import functools
+from pathlib import Path
+from typing import get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from orchestration.catalog import Catalog, Frequency, load_catalog
+from orchestration.freshness import FreshnessPolicy, load_freshness
+
+GATE_PATH = Path(__file__).with_name("gate.yaml")
+
+
+class GateConfigError(ValueError):
+    """gate.yaml is invalid; the message names each offending key."""
+
+
+class SeriesOverride(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    checked_from: dt.date | None = None
+    max_gap_days: int | None = Field(default=None, gt=0)
+
+
+class Agreement(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    series: str = Field(pattern=r"^[a-z]+/[A-Za-z0-9^._\-]+$")
+    reference: str = Field(pattern=r"^[a-z]+/[A-Za-z0-9^._\-]+$")
+    tolerance_pct: float = Field(gt=0)
+    max_day_shift: int = Field(ge=0, le=7)
+    checked_from: dt.date | None = None
+
+
+class MartOverride(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    max_lag_days: dict[str, int] = Field(default_factory=dict)
+
+
+class GateSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    max_row_drop: float = Field(ge=0, lt=1)
+    max_daily_move_pct: float = Field(gt=0)
+    max_gap_days: dict[Frequency, int]
+    unlisted_frequency: Frequency
+    series: dict[str, SeriesOverride] = Field(default_factory=dict)
+    agreement: list[Agreement] = Field(default_factory=list)
+    marts: dict[str, MartOverride] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _every_frequency(self) -> "GateSettings":
+        missing = [f for f in get_args(Frequency) if f not in self.max_gap_days]
+        if missing:
+            raise ValueError(f"max_gap_days has no allowance for frequencies {missing}")
+        return self
+
+
+class Allowances:
+    """What the gate allows each series and mart date: the settings joined with the catalog's
+    frequencies and the freshness policy."""
+
+    def __init__(self, settings: GateSettings, catalog: Catalog, freshness: FreshnessPolicy):
+        self.settings, self.catalog, self.freshness = settings, catalog, freshness
+        listed = {f"{s.source}/{s.id}" for s in catalog.series}
+        named = [*settings.series, *(a.series for a in settings.agreement)]
+        named += [a.reference for a in settings.agreement]
+        unknown = sorted({ref for ref in named if ref not in listed})
+        if unknown:
+            raise GateConfigError(f"gate.yaml names series the catalog does not list: {unknown}")
+
+    def frequency(self, ref: str) -> str:
+        source, series_id = ref.split("/", 1)
+        try:
+            return self.catalog.get(source, series_id).frequency
+        except KeyError:
+            return self.settings.unlisted_frequency
+
+    def max_lag_days(self, ref: str | None, mart: str | None = None, column: str | None = None) -> int:
+        """Days the latest date may lag the reference date: the mart's override for the column,
+        else the catalog frequency's `max_lag_days` (orchestration/freshness.yaml)."""
+        override = self.settings.marts.get(mart or "", MartOverride()).max_lag_days.get(column or "")
+        if override is not None:
+            return override
+        if ref is None:
+            raise GateConfigError(
+                f"gate.yaml has no max_lag_days for {mart}.{column}, which is no one series"
+            )
+        return self.freshness[self.frequency(ref)].max_lag_days
+
+    def max_gap_days(self, ref: str) -> int:
+        override = self.settings.series.get(ref, SeriesOverride()).max_gap_days
+        return override or self.settings.max_gap_days[self.frequency(ref)]
+
+    def checked_from(self, ref: str) -> dt.date | None:
+        return self.settings.series.get(ref, SeriesOverride()).checked_from
+
+
+def parse_gate(text: str, origin: str = "gate.yaml") -> GateSettings:
+    try:
+        return GateSettings.model_validate(yaml.safe_load(text))
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        raise GateConfigError(f"{origin} is invalid:\n  " + "\n  ".join(problems)) from None
+
+
+@functools.cache
+def load_allowances(path: Path = GATE_PATH) -> Allowances:
+    return Allowances(parse_gate(path.read_text(), origin=str(path)), load_catalog(), load_freshness())

@@ -1,0 +1,364 @@
+"""The Great Expectations gate end to end: every suite passes on the demo run; each corrupted mart
+or price series fails the right expectation, and the thesis summary is not run in that same run
+(no STEP_START) and keeps its last good rows; a warning blocks nothing; Data Docs open.
+
+One good demo run on a temporary warehouse (module fixture); each test copies that warehouse,
+corrupts a table in place with SQL, and runs the gate's checks and the summary on the copy, with
+the same Dagster instance, so completeness compares with the good run's row counts.
+"""
+
+import datetime as dt
+import functools
+import hashlib
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from expectations.benchmark import twin_flags
+from expectations.checks import GATES, previous_rows
+from expectations.gx_runner import Validator
+from expectations.suites.spec import SuiteInputs
+from orchestration.cli import Progress
+from orchestration.definitions import defs
+
+pytestmark = pytest.mark.e2e
+
+AS_OF = dt.date(2026, 11, 24)
+SUMMARY = dg.AssetKey(["marts", "thesis_summary"])
+SUMMARY_STEP = "marts__thesis_summary"
+
+
+@dataclass(frozen=True)
+class GoodRun:
+    warehouse: Path
+    data_dir: Path
+    instance: dg.DagsterInstance
+    result: dg.ExecuteInProcessResult
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> GoodRun:
+    root = tmp_path_factory.mktemp("gate")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("WAREHOUSE_PATH", str(root / "warehouse.duckdb"))
+        env.setenv("THESIS_DATA_DIR", str(root / "data"))
+        env.setenv("THESIS_SOURCE_MODE", "demo")
+        env.setenv("THESIS_AS_OF", AS_OF.isoformat())
+        for var in ("THESIS_SNAPSHOT_DIR", "THESIS_RECORD_DIR", "FRED_API_KEY"):
+            env.delenv(var, raising=False)
+        instance = dg.DagsterInstance.ephemeral()
+        result = defs.resolve_job_def("thesis_daily").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+        yield GoodRun(root / "warehouse.duckdb", root / "data", instance, result)
+
+
+@functools.cache
+def gate_job(checks: tuple[dg.AssetCheckKey, ...]) -> dg.JobDefinition:
+    """The gate's checks and the summary only: the marts stay as the test left them."""
+    selection = dg.AssetSelection.checks(*checks) | dg.AssetSelection.assets(SUMMARY)
+    job = dg.define_asset_job("gate_and_summary", selection=selection)
+    gated = dg.Definitions(
+        assets=defs.assets,
+        asset_checks=defs.asset_checks,
+        jobs=[job],
+        resources=defs.resources,
+        executor=dg.in_process_executor,
+    )
+    return gated.resolve_job_def("gate_and_summary")
+
+
+def table_hash(path: Path, table: str) -> str:
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(f"select * from {table} order by all").fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class GateRun:
+    result: dg.ExecuteInProcessResult
+    evaluations: dict[str, dg.AssetCheckEvaluation]
+    summary_started: bool
+    summary_unchanged: bool
+
+    def failed(self, check: str) -> dict[str, dict]:
+        """The expectations of `check` that did not pass, as `expectation:column` → failure details."""
+        failures = self.evaluations[check].metadata.get("failures")
+        return {
+            f"{f['expectation']}:{','.join(f['columns'])}": f for f in (failures.value if failures else [])
+        }
+
+
+def run_gate(good: GoodRun, tmp_path: Path, monkeypatch, corruption: str, checks) -> GateRun:
+    """Copy the good warehouse, corrupt it with `corruption` (SQL), run `checks` and the summary.
+    The data directory (Data Docs) is the good run's: pages pile up across runs, as they do live."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(good.warehouse, copy)
+    monkeypatch.setenv("WAREHOUSE_PATH", str(copy))
+    with duckdb.connect(str(copy)) as con:
+        con.execute(corruption)
+    before = table_hash(copy, "marts.thesis_summary")
+    result = gate_job(tuple(checks)).execute_in_process(instance=good.instance, raise_on_error=False)
+    started = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START}
+    return GateRun(
+        result=result,
+        evaluations={e.check_name: e for e in result.get_asset_check_evaluations()},
+        summary_started=SUMMARY_STEP in started,
+        summary_unchanged=table_hash(copy, "marts.thesis_summary") == before,
+    )
+
+
+def test_every_suite_passes_on_the_demo_run_with_no_warning(good):
+    assert good.result.success
+    evaluations = {e.check_name: e for e in good.result.get_asset_check_evaluations()}
+    for gate in GATES:
+        evaluation = evaluations[gate.check]
+        assert evaluation.passed, (gate.check, evaluation.metadata.get("failures"))
+        assert evaluation.metadata["expectations"].value >= 7
+        assert evaluation.metadata["rows"].value > 0
+
+
+def _mid(table: str, key: str = "date") -> str:
+    """The key in the middle of a mart, as a scalar subquery (a date no edge case touches)."""
+    return f"(select quantile_disc({key}, 0.5) from marts.{table})"
+
+
+# Per mart: its key, a price (or share) column to make impossible, and a value column to jump by
+# 60 %; each corruption names the expectation that must fail.
+MARTS = {
+    "mart_dollar": ("date", "dxy_index", "broad_dollar_index"),
+    "mart_equities": ("date", "acwx_close", "sp500_close"),
+    "mart_crypto": ("date", "eth_usd", "btc_usd"),
+    "mart_macro": ("date", "cpi_index", "cpi_index"),
+    "mart_value_share": ("year", "us_gdp_share_pct", "us_gdp_share_pct"),
+    "mart_ai_cost": ("date", "gpt4_level_usd_per_mtok", "gpt35_level_usd_per_mtok"),
+}
+# The latest rows dropped (a stale spine), in the key's unit: days, or years for an annual mart.
+STALE = {"mart_macro": 100, "mart_ai_cost": 100}
+
+
+def corruption(mart: str, kind: str) -> tuple[str, str]:
+    """SQL corrupting `mart` one way, and the `expectation:column` that must then fail."""
+    key, bad, jump = MARTS[mart]
+    table = f"marts.{mart}"
+    if kind == "impossible":
+        # A negative price; a share above 100 % for the value-share mart (no prices there).
+        value = "120" if mart == "mart_value_share" else f"-{bad}"
+        return (
+            f"update {table} set {bad} = {value} where {key} = {_mid(mart, key)}",
+            f"expect_column_values_to_be_between:{bad}",
+        )
+    if kind == "duplicate":
+        return (
+            f"insert into {table} select * from {table} where {key} = {_mid(mart, key)}",
+            f"expect_column_values_to_be_unique:{key}",
+        )
+    if kind == "stale":
+        if mart == "mart_value_share":
+            sql = f"update {table} set us_gdp_share_pct = null where year >= {AS_OF.year - 3}"
+            return sql, "expect_column_max_to_be_between:gdp_year_date"
+        days = STALE.get(mart, 30)
+        return (
+            f"delete from {table} where date > date '{AS_OF.isoformat()}' - interval {days} day",
+            "expect_column_max_to_be_between:date",
+        )
+    if kind == "jump":
+        # Value shares move in points a year; everything else is a percent change along the spine.
+        column = f"{jump}_change_pp" if mart == "mart_value_share" else f"{jump}_change_pct"
+        where = f"{key} = (select quantile_disc({key}, 0.5) from {table} where {jump} is not null)"
+        return (
+            f"update {table} set {jump} = {jump} * 1.6 where {where}",
+            f"expect_column_values_to_be_between:{column}",
+        )
+    if kind == "half":
+        ordinal = key if key == "year" else f"({key} - date '2000-01-01')"
+        return f"delete from {table} where {ordinal} % 2 = 0", "expect_table_row_count_to_be_between:"
+    raise ValueError(kind)
+
+
+MART_CHECKS = [gate.key for gate in GATES if gate.asset.path[0] == "marts"]
+
+
+@pytest.mark.parametrize("kind", ["impossible", "duplicate", "stale", "jump", "half"])
+def test_each_corrupted_mart_fails_its_gate_and_the_summary_does_not_run(good, tmp_path, monkeypatch, kind):
+    """Every mart corrupted the same way in one warehouse copy, one run of the six mart gates and
+    the summary: each mart's gate fails, at ERROR, on the expectation that guards against it."""
+    corruptions = {mart: corruption(mart, kind) for mart in MARTS}
+    sql = ";\n".join(statement for statement, _ in corruptions.values())
+    run = run_gate(good, tmp_path, monkeypatch, sql, MART_CHECKS)
+
+    for mart, (_, expected) in corruptions.items():
+        evaluation = run.evaluations[f"gx_{mart}"]
+        assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR, mart
+        failed = run.failed(f"gx_{mart}")
+        assert expected in failed, (mart, sorted(failed))
+        assert failed[expected]["severity"] == "error"
+        if kind in ("impossible", "duplicate", "jump"):
+            # A row-level failure: the sample names the corrupted row by its key.
+            assert failed[expected]["sample"], (mart, failed[expected])
+    assert not run.result.success
+    assert not run.summary_started
+    assert run.summary_unchanged
+
+
+@pytest.mark.parametrize(
+    ("mart", "kind"),
+    [
+        ("mart_dollar", "jump"),
+        ("mart_equities", "stale"),
+        ("mart_crypto", "impossible"),
+        ("mart_macro", "half"),
+        ("mart_value_share", "duplicate"),
+        ("mart_ai_cost", "jump"),
+    ],
+)
+def test_one_corrupted_mart_alone_stops_the_summary(good, tmp_path, monkeypatch, mart, kind):
+    """Only this mart's gate and the summary run: its failure alone keeps the summary from running."""
+    sql, expected = corruption(mart, kind)
+    (gate,) = [g for g in GATES if g.check == f"gx_{mart}"]
+    run = run_gate(good, tmp_path, monkeypatch, sql, [gate.key])
+    assert expected in run.failed(gate.check)
+    assert not run.summary_started and run.summary_unchanged
+
+
+# The price series check with one mart's: the summary waits for the gate step through the
+# mart's check, as in the daily job (where it waits for all six), at a sixth of the cost.
+PRICE_CHECKS = [gate.key for gate in GATES if gate.check in ("gx_price_series", "gx_mart_equities")]
+
+
+def _mid_raw(table: str, series_column: str, series: str) -> str:
+    return (
+        f"(select quantile_disc(obs_date, 0.5) from raw.{table} "
+        f"where {series_column} = '{series}' and obs_date >= date '2020-01-01')"
+    )
+
+
+def test_a_60_percent_jump_in_one_price_series_blocks_the_summary(good, tmp_path, monkeypatch):
+    """The jump is in a raw series, so the marts (built before it) are clean: only the price
+    series suite, on the long intermediate, sees it, and it names the series and the day."""
+    day = _mid_raw("yahoo_prices", "symbol", "^HSI")
+    sql = f"update raw.yahoo_prices set close = close * 1.6 where symbol = '^HSI' and obs_date = {day}"
+    run = run_gate(good, tmp_path, monkeypatch, sql, PRICE_CHECKS)
+
+    failed = run.failed("gx_price_series")
+    assert list(failed) == ["expect_column_values_to_be_between:max_abs_return_pct"]
+    (sample,) = failed["expect_column_values_to_be_between:max_abs_return_pct"]["sample"]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        (expected_day,) = con.execute(f"select {day}").fetchall()[0]
+    assert (sample["source"], sample["series_id"]) == ("yahoo", "^HSI")
+    assert sample["worst_return_date"] == expected_day.isoformat()
+    # 1.6 times the day's own move: about +60 %.
+    assert 50 < sample["worst_return_pct"] == sample["max_abs_return_pct"] < 70
+    assert run.evaluations["gx_mart_equities"].passed
+    assert not run.summary_started and run.summary_unchanged
+
+
+def test_sp500_and_gspc_disagreeing_by_1_percent_blocks_the_summary_and_is_shown_everywhere(
+    good, tmp_path, monkeypatch
+):
+    """Also: the check's Data Docs page opens and names the suite and the failed expectation, and
+    `make run`'s progress printer names the check, the expectation, its counts and the skipped summary."""
+    day = _mid_raw("fred_observations", "series_id", "SP500")
+    sql = (
+        "update raw.fred_observations set value = value * 1.01 "
+        f"where series_id = 'SP500' and obs_date = {day}"
+    )
+    run = run_gate(good, tmp_path, monkeypatch, sql, PRICE_CHECKS)
+
+    failed = run.failed("gx_price_series")
+    assert list(failed) == ["expect_column_values_to_be_between:days_disagreeing"]
+    (sample,) = failed["expect_column_values_to_be_between:days_disagreeing"]["sample"]
+    assert (sample["series_id"], sample["cross_checked_with"], sample["days_disagreeing"]) == (
+        "SP500",
+        "yahoo/^GSPC",
+        1,
+    )
+    assert sample["max_deviation_pct"] == pytest.approx(1.0, abs=1e-6)
+    assert not run.summary_started and run.summary_unchanged
+
+    page = Path(run.evaluations["gx_price_series"].metadata["data_docs"].value)
+    assert page.is_file() and page.is_relative_to(good.data_dir / "gx_docs")
+    html = page.read_text()
+    assert "Expectation Suite:" in html and "price_series" in html
+    assert "days_disagreeing" in html and "Unsuccessful Expectations" in html
+    assert Path(run.evaluations["gx_price_series"].metadata["data_docs_index"].value).is_file()
+
+    out = io.StringIO()
+    with Progress(good.instance, run.result.run_id, 2, tmp_path / "run.log", out):
+        pass
+    printed = out.getvalue()
+    assert "! check staging/int_prices__daily:gx_price_series did not pass (ERROR)" in printed
+    assert "expect_column_values_to_be_between(days_disagreeing) [error]: 1 of 16 rows unexpected" in printed
+    assert "series_id=SP500" in printed and f"Data Docs: {page}" in printed
+    assert f"{SUMMARY_STEP} not run" in printed
+
+
+def test_a_stale_price_series_only_warns_and_the_summary_runs(good, tmp_path, monkeypatch):
+    sql = f"delete from raw.yahoo_prices where symbol = 'FXI' and obs_date > date '{AS_OF}' - interval 30 day"
+    run = run_gate(good, tmp_path, monkeypatch, sql, PRICE_CHECKS)
+
+    evaluation = run.evaluations["gx_price_series"]
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    warned = run.failed("gx_price_series")
+    assert list(warned) == ["expect_column_pair_values_a_to_be_greater_than_b:max_lag_days,lag_days"]
+    (sample,) = warned["expect_column_pair_values_a_to_be_greater_than_b:max_lag_days,lag_days"]["sample"]
+    assert sample["series_id"] == "FXI" and sample["lag_days"] > sample["max_lag_days"] == 10
+    assert run.result.success and run.summary_started
+
+
+def test_a_lagging_input_of_a_mart_warns_without_blocking(good, tmp_path, monkeypatch):
+    sql = "update marts.mart_dollar set dxy_date = dxy_date - interval 60 day"
+    (gate,) = [g for g in GATES if g.check == "gx_mart_dollar"]
+    run = run_gate(good, tmp_path, monkeypatch, sql, [gate.key])
+
+    evaluation = run.evaluations["gx_mart_dollar"]
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert evaluation.metadata["failed"].value == 0 and evaluation.metadata["warnings"].value == 1
+    assert list(run.failed("gx_mart_dollar")) == ["expect_column_max_to_be_between:dxy_date"]
+    assert run.result.success and run.summary_started
+
+
+def test_gx_and_its_sql_twin_agree_on_every_corrupted_suite(good, tmp_path):
+    """The benchmark's SQL route (expectations/benchmark.py) flags exactly what GX flags, on
+    every mart with four corruptions at once and on the price series with a jump."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(good.warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        for mart in MARTS:
+            for kind in ("impossible", "duplicate", "jump", "stale"):
+                con.execute(corruption(mart, kind)[0])
+        day = _mid_raw("yahoo_prices", "symbol", "ACWX")
+        con.execute(
+            f"update raw.yahoo_prices set close = close / 1.6 where symbol = 'ACWX' and obs_date = {day}"
+        )
+    validator = Validator()
+    with duckdb.connect(str(copy), read_only=True) as con:
+        for gate in GATES:
+            suite = gate.build(SuiteInputs(as_of=AS_OF, previous_rows=previous_rows(good.instance, gate.key)))
+            outcome = validator.validate(con.execute(suite.query, suite.params).df(), suite)
+            assert not outcome.success, gate.check
+            for spec, gx, sql in zip(
+                suite.expectations, outcome.outcomes, twin_flags(con, suite), strict=True
+            ):
+                if spec.type == "ExpectColumnMaxToBeBetween":
+                    assert gx.observed[:10] == sql.isoformat(), (gate.check, spec.kwargs)
+                elif gx.unexpected_count is None:
+                    assert gx.observed == sql, (gate.check, spec.kwargs)
+                else:
+                    assert gx.unexpected_count == sql, (gate.check, spec.kwargs)
+
+
+def test_a_mart_that_cannot_be_read_fails_its_gate_and_the_others_still_run(good, tmp_path, monkeypatch):
+    sql = "alter table marts.mart_ai_cost drop column gpt4_level_usd_per_mtok"
+    checks = [g.key for g in GATES if g.check in ("gx_mart_ai_cost", "gx_mart_dollar")]
+    run = run_gate(good, tmp_path, monkeypatch, sql, checks)
+    broken = run.evaluations["gx_mart_ai_cost"]
+    assert not broken.passed and broken.severity == dg.AssetCheckSeverity.ERROR
+    assert "gpt4_level_usd_per_mtok" in broken.metadata["error"].value
+    assert run.evaluations["gx_mart_dollar"].passed
+    assert not run.summary_started and run.summary_unchanged

@@ -1,0 +1,196 @@
+"""The gate's parts without Dagster: its settings, the price series profile on small tables with
+known answers, the spine's exemptions, Data Docs pruning, GX agreeing with its SQL twin, and GX
+staying out of the code location's imports."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from expectations.benchmark import generate_prices, twin_flags
+from expectations.gx_runner import Validator, _prune, validate
+from expectations.settings import Allowances, GateConfigError, load_allowances, parse_gate
+from expectations.suites import SERIES_SUITES, SUITES
+from expectations.suites.price_series import price_series
+from expectations.suites.spec import SuiteInputs, spine_query
+from orchestration.catalog import load_catalog
+from orchestration.freshness import load_freshness, parse_freshness
+from tests.conftest import PROJECT_ROOT
+
+AS_OF = dt.date(2025, 3, 31)
+
+
+def test_loading_the_definitions_does_not_import_great_expectations():
+    code = "import sys, orchestration.definitions; sys.exit('great_expectations' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=False).returncode == 0
+
+
+def test_gate_settings_name_only_known_marts_and_series_and_reuse_the_freshness_policy():
+    allowances = load_allowances()
+    assert set(allowances.settings.marts) <= set(SUITES)
+    assert allowances.max_lag_days("fred/DTWEXBGS") == load_freshness()["business_daily"].max_lag_days
+    assert allowances.max_lag_days("imf/cofer") == load_freshness()["quarterly"].max_lag_days
+    assert allowances.max_lag_days(None, "mart_macro", "date") == 45
+    assert allowances.max_gap_days("yahoo/000300.SS") == 12 and allowances.max_gap_days("yahoo/^HSI") == 7
+    assert allowances.checked_from("fred/CBBTCUSD") == dt.date(2015, 1, 26)
+    assert allowances.frequency("synthetic/S00001") == "business_daily"
+
+    # One number per frequency: changing freshness.yaml moves the gate's freshness too.
+    text = (PROJECT_ROOT / "orchestration" / "freshness.yaml").read_text()
+    looser = parse_freshness(text.replace("max_lag_days: 10 ", "max_lag_days: 12 "))
+    assert Allowances(allowances.settings, load_catalog(), looser).max_lag_days("yahoo/^GSPC") == 12
+
+
+def test_a_bad_gate_file_is_refused_with_the_key_named():
+    text = (PROJECT_ROOT / "expectations" / "gate.yaml").read_text()
+    with pytest.raises(GateConfigError, match=r"max_row_drop"):
+        parse_gate(text.replace("max_row_drop: 0.05", "max_row_drop: 2"))
+    with pytest.raises(GateConfigError, match=r"max_gap_days.*weekly"):
+        parse_gate(text.replace("  weekly: 14\n", ""))
+    settings = parse_gate(text.replace("yahoo/000300.SS:", "yahoo/000300.XX:"))
+    with pytest.raises(GateConfigError, match=r"000300\.XX"):
+        Allowances(settings, load_catalog(), load_freshness())
+
+
+def _days(start: dt.date, n: int, step: int = 1) -> list[dt.date]:
+    return [start + dt.timedelta(days=i * step) for i in range(n)]
+
+
+@pytest.fixture
+def prices():
+    """A long price table with one planted fault per series, in the layout of int_prices__daily."""
+    rows = []
+    days = _days(AS_OF - dt.timedelta(days=59), 60)
+    for i, day in enumerate(days):
+        sp500 = 4000 + i
+        rows += [
+            ("fred", "SP500", day, sp500 * (1.01 if day == dt.date(2025, 3, 3) else 1)),
+            ("yahoo", "^GSPC", day, sp500),
+        ]
+        # FRED dates bitcoin a day after Yahoo: within the allowed shift, they agree.
+        rows += [
+            ("fred", "CBBTCUSD", day, 80000 + 100 * i),
+            ("yahoo", "BTC-USD", day - dt.timedelta(days=1), 80000 + 100 * i),
+        ]
+        rows.append(("yahoo", "ACWX", day, 50 * (1.6 if day == dt.date(2025, 3, 10) else 1)))
+        if day <= AS_OF - dt.timedelta(days=20):
+            rows.append(("yahoo", "FXI", day, 30.0))
+        if not dt.date(2025, 2, 10) <= day <= dt.date(2025, 2, 20):
+            rows.append(("yahoo", "MCHI", day, 40.0))
+        rows.append(("yahoo", "^HSI", day, 0.0 if day == dt.date(2025, 2, 14) else 20000.0))
+    con = duckdb.connect()
+    con.execute("create schema staging")
+    con.execute(
+        "create table staging.int_prices__daily "
+        "(source varchar, series_id varchar, obs_date date, value double)"
+    )
+    con.executemany("insert into staging.int_prices__daily values (?, ?, ?, ?)", rows)
+    yield con
+    con.close()
+
+
+def test_the_price_profile_names_each_faulty_series_with_its_worst_day(prices):
+    suite = price_series(SuiteInputs(as_of=AS_OF))
+    frame = prices.execute(suite.query, suite.params).df().set_index("series_id")
+    assert frame.loc["ACWX", "max_abs_return_pct"] == pytest.approx(60.0)
+    assert str(frame.loc["ACWX", "worst_return_date"].date()) == "2025-03-10"
+    assert (frame.loc["FXI", "lag_days"], frame.loc["FXI", "max_lag_days"]) == (20, 10)
+    assert (frame.loc["MCHI", "max_gap_days"], str(frame.loc["MCHI", "max_gap_end_date"].date())) == (
+        12,
+        "2025-02-21",
+    )
+    assert (
+        frame.loc["^HSI", "min_value"] == 0
+        and str(frame.loc["^HSI", "min_value_date"].date()) == "2025-02-14"
+    )
+    sp500 = frame.loc["SP500"]
+    assert (sp500["cross_checked_with"], sp500["common_days"], sp500["days_disagreeing"]) == (
+        "yahoo/^GSPC",
+        60,
+        1,
+    )
+    assert (
+        sp500["max_deviation_pct"] == pytest.approx(1.0)
+        and str(sp500["worst_deviation_date"].date()) == "2025-03-03"
+    )
+    btc = frame.loc["CBBTCUSD"]
+    assert (btc["days_disagreeing"], btc["max_deviation_pct"]) == (0, 0.0)
+
+    outcome = validate(frame.reset_index(), suite)
+    flagged = {
+        (o.columns[0], o.severity): [r["series_id"] for r in o.sample]
+        for o in outcome.failed + outcome.warnings
+    }
+    assert flagged == {
+        ("min_value", "error"): ["^HSI"],
+        ("max_abs_return_pct", "error"): ["ACWX", "^HSI"],  # from 0 to 20,000 is a jump too
+        ("days_disagreeing", "error"): ["SP500"],
+        ("max_lag_days", "warn"): ["FXI"],
+        ("allowed_gap_days", "warn"): ["MCHI"],
+    }
+
+
+def test_the_coinbase_pre_exchange_weeks_are_not_checked_for_jumps_and_gaps():
+    """CBBTCUSD's real 2015-01-14 print (-54 %) and December 2014 gaps are history; after the
+    exchange opened (2015-01-26, gate.yaml) a jump is checked."""
+    days = [dt.date(2014, 12, 1), dt.date(2014, 12, 22), *_days(dt.date(2015, 1, 13), 20)]
+    btc = [380.0, 330.0, 260.0, 120.0, 204.22, *(200.0 + i for i in range(17))]
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.mart_crypto as select * from (select unnest(?) as date, unnest(?) as btc_usd)",
+        [days, btc],
+    )
+    changes = con.execute(
+        spine_query(SuiteInputs(as_of=AS_OF), "mart_crypto", "fred/CBBTCUSD", {"btc_usd": "fred/CBBTCUSD"})
+    ).fetchall()
+    before = [row for row in changes if row[0] < dt.date(2015, 1, 26)]
+    after = [row for row in changes if row[0] >= dt.date(2015, 1, 26)]
+    assert all(gap is None and change is None for _, _, gap, change in before)
+    assert all(gap == 1 and change is not None for _, _, gap, change in after)
+
+
+def test_gx_and_its_sql_twin_flag_the_same_rows_on_the_synthetic_prices():
+    """The benchmark's SQL route counts what GX counts (the marts: tests/test_gate.py)."""
+    con = duckdb.connect()
+    generate_prices(con, series=40, years=2, end=AS_OF)
+    con.execute(
+        "update bench.prices set value = value * 1.6 where series_id = 'S00007' and obs_date = ?",
+        [AS_OF - dt.timedelta(days=30)],
+    )
+    suite = price_series(SuiteInputs(as_of=AS_OF, previous_rows=100), relation="bench.prices")
+    outcome = Validator().validate(con.execute(suite.query, suite.params).df(), suite)
+    twin = twin_flags(con, suite)
+    for spec, gx, sql in zip(suite.expectations, outcome.outcomes, twin, strict=True):
+        if gx.unexpected_count is not None:
+            assert gx.unexpected_count == sql, spec.why
+        else:
+            assert gx.observed == sql, spec.why
+    assert not outcome.success and {o.column for o in outcome.failed} >= {
+        "max_abs_return_pct",
+        "days_disagreeing",
+    }
+
+
+def test_data_docs_keep_the_newest_runs_of_each_suite(tmp_path):
+    for i in range(5):
+        run = tmp_path / f"run-{i}"
+        run.mkdir()
+        (run / "page.html").write_text("x")
+        stamp = 1_700_000_000 + i
+        os.utime(run, (stamp, stamp))
+    _prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run-3", "run-4"]
+
+
+def test_every_gated_table_has_a_suite_module_and_every_expectation_says_why():
+    builders = {**SUITES, **{name: build for name, (_, build) in SERIES_SUITES.items()}}
+    for name, build in builders.items():
+        suite = build(SuiteInputs(as_of=AS_OF, previous_rows=10))
+        assert suite.name == name
+        for spec in suite.expectations:
+            assert spec.severity in ("error", "warn") and len(spec.why) > 20, (name, spec)
+        assert any(s.type == "ExpectTableRowCountToBeBetween" for s in suite.expectations), name
