@@ -12,7 +12,7 @@ skipped because its last load is recent enough for its frequency (see `assets.in
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -211,6 +211,23 @@ def upsert(con: duckdb.DuckDBPyConnection, connector: RawTable, incoming: pa.Tab
     return [SeriesStats(*row) for row in stats]
 
 
+UPSERT_BATCH_ROWS = 1_000_000
+
+
+def _batches(parsed: list[Parsed], rows: int) -> Iterator[list[Parsed]]:
+    """Consecutive runs of whole bodies holding about `rows` rows each (a larger body alone)."""
+    batch: list[Parsed] = []
+    size = 0
+    for p in parsed:
+        if batch and size + p.rows.num_rows > rows:
+            yield batch
+            batch, size = [], 0
+        batch.append(p)
+        size += p.rows.num_rows
+    if batch:
+        yield batch
+
+
 def load(
     con: duckdb.DuckDBPyConnection,
     connector: RawTable,
@@ -236,9 +253,12 @@ def load(
     con.execute("begin transaction")
     try:
         stats: list[SeriesStats] = []
-        if parsed:
-            incoming = pa.concat_tables([_with_lineage(p, connector.schema) for p in parsed]).cast(full)
-            stats = upsert(con, connector, incoming)
+        # Bodies are merged a batch at a time, still in the one transaction: the lineage columns
+        # (a SHA-256 per row) of thousands of series at once would double the load's memory. A
+        # series is never split, so the batches touch disjoint keys and merge as one would.
+        for batch in _batches(parsed, UPSERT_BATCH_ROWS):
+            incoming = pa.concat_tables([_with_lineage(p, connector.schema) for p in batch]).cast(full)
+            stats += upsert(con, connector, incoming)
         by_series = {s.series_id: s for s in stats}
         audit = []
         for p in parsed:

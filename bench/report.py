@@ -209,7 +209,8 @@ def markdown(results: dict, small: dict | None, scale: list[dict] | None, goal_l
         "",
         f"Commit `{results['git']['commit'][:12]}`{dirty}; "
         f"{m['cpus']} cores ({m['cpu']}), {m['memory_gb']:.0f} GB; load average {m['load_before']} before, "
-        f"{m['load_after']} after; repeats {results['options']['repeats']}"
+        f"{m['load_after']} after; repeats: {results['options']['repeats']} (small scale), "
+        f"{results['options']['scale_repeats']} per scale"
         f"{'; profiled with py-spy (timings inflated)' if results['options']['profile'] else ''}.",
     ]
     if m["load_before"][0] > 0.5 * m["cpus"] or m["load_after"][0] > 0.5 * m["cpus"]:
