@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import report, sandbox, sections
@@ -108,6 +109,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="record the scale runs with py-spy (bench/results/<date>-*.pyspy.txt); slows them",
     )
+    parser.add_argument(
+        "--from",
+        dest="sources",
+        nargs="+",
+        type=Path,
+        help="measure nothing: combine saved results (each section from the last file holding it) "
+        "and write their report; a combination covering every section counts as a full run",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default bench/results)")
     parser.add_argument(
         "--label", help="file name suffix (default: none for a full run, else 'partial'/'quick')"
@@ -140,14 +149,10 @@ def update_readme(table: str) -> bool:
     return True
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    date = dt.date.today().isoformat()
-    stem = date + (f"-{args.label}" if args.label else "")
-    args.out.mkdir(parents=True, exist_ok=True)
+def measure(args: argparse.Namespace, stem: str) -> dict:
     runner = Runner(sandbox.WORK / "logs" / stem, profile_dir=args.out if args.profile else None)
     results: dict = {
-        "date": date,
+        "date": dt.date.today().isoformat(),
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
         "git": _git(),
@@ -162,19 +167,74 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     wants = set(args.section_list)
+    partial = args.out / f"{stem}.partial.json"
+
+    def section(name: str, measure_it: Callable[[], object]) -> None:
+        # A failing section is recorded, not fatal; what was measured so far is saved after each.
+        try:
+            results[name] = measure_it()
+        except Exception as exc:
+            results.setdefault("errors", {})[name] = f"{type(exc).__name__}: {exc}"[:4000]
+            print(f"bench: section {name} failed: {exc}", flush=True)
+        partial.write_text(json.dumps(results, indent=1, default=str) + "\n")
+
     if wants & {"small", "dev", "test"}:
         print(f"bench: small scale, {args.repeats} repeat(s)", flush=True)
         runs = args.repeats if "small" in wants else 0
-        results["small"] = sections.small(
-            runner, runs, args.repeats, dev="dev" in wants, tests="test" in wants
-        )
+        dev, tests = "dev" in wants, "test" in wants
+        section("small", lambda: sections.small(runner, runs, args.repeats, dev=dev, tests=tests))
     if "scale" in wants:
         print(f"bench: scales {args.scale_list} × {args.years} years", flush=True)
-        results["scale"] = sections.scale(runner, args.scale_list, args.years, args.scale_repeats)
+        section("scale", lambda: sections.scale(runner, args.scale_list, args.years, args.scale_repeats))
+    partial.unlink(missing_ok=True)
     results["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
     results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results["profiles"] = runner.profiles
+    return results
 
+
+def merge(files: list[Path]) -> dict:
+    """Several saved runs as one: each section from the last file that measured it (the lists of
+    the small section one by one, so dev start-up or `make test` may come from a separate run)."""
+    runs = [json.loads(f.read_text()) for f in files]
+    out = {k: v for k, v in runs[0].items() if k not in ("small", "scale", "figures", "goals")}
+    out["merged_from"] = [str(f) for f in files]
+    out["options"] = dict(runs[0]["options"], sections=[])
+    out["machine"] = dict(runs[0]["machine"], load_after=runs[-1]["machine"]["load_after"])
+    for run in runs:
+        if run["git"]["commit"] != out["git"]["commit"]:
+            print(f"bench: warning: {run['git']['commit'][:12]} differs from {out['git']['commit'][:12]}")
+        out["options"]["sections"] += [
+            s for s in run["options"]["sections"] if s not in out["options"]["sections"]
+        ]
+        if run.get("scale"):
+            out["scale"] = run["scale"]
+            out["options"].update({k: run["options"][k] for k in ("scales", "years", "scale_repeats")})
+        for key, value in (run.get("small") or {}).items():
+            if value:
+                out.setdefault("small", {})[key] = value
+                if key == "cold":
+                    out["options"]["repeats"] = run["options"]["repeats"]
+        out["options"]["profile"] = out["options"]["profile"] or run["options"]["profile"]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.sources:
+        results = merge(args.sources)
+        sections_done = set(results["options"]["sections"])
+        args.full = (
+            sections_done == set(SECTIONS)
+            and tuple(results["options"]["scales"]) == DEFAULT_SCALES
+            and results["options"]["years"] == 10
+            and not results["options"]["profile"]
+        )
+        stem = results["date"] + ("" if args.full else "-merged")
+    else:
+        stem = dt.date.today().isoformat() + (f"-{args.label}" if args.label else "")
+        results = measure(args, stem)
     small = report.summarize_small(results["small"]) if "small" in results else None
     scale = report.summarize_scale(results["scale"]) if results.get("scale") else None
     goal_list = report.goals(small, scale)

@@ -10,11 +10,10 @@ the larger of the two.
 
 import os
 import signal
-import statistics
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -161,11 +160,3 @@ def check(measured: Measured, what: str, log: Path) -> Measured:
         tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
         raise RuntimeError(f"{what} exited {measured.returncode}; end of {log}:\n{tail}")
     return measured
-
-
-def repeat(times: int, once: Callable[[int], dict]) -> list[dict]:
-    return [once(i) for i in range(times)]
-
-
-def median(values: Sequence[float]) -> float:
-    return round(statistics.median(values), 3) if values else float("nan")

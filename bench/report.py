@@ -94,6 +94,8 @@ def _fit_exponent(points: list[tuple[float, float]]) -> float | None:
 def summarize_scale(scale: list[dict]) -> list[dict]:
     out = []
     for entry in scale:
+        if "error" in entry:
+            continue
         run = _median_run(entry["runs"])
         side = entry["side"][entry["runs"].index(run)]
         rows = run["counts"]["raw_rows"]
@@ -320,6 +322,12 @@ def markdown(results: dict, small: dict | None, scale: list[dict] | None, goal_l
                 "",
                 f"Fitted exponent of pipeline time (no demo generation) on rows: {scale[0]['exponent']:.2f}.",
             ]
+    errors = dict(results.get("errors", {}))
+    errors.update({f"scale {e['series']}": e["error"] for e in results.get("scale", []) if "error" in e})
+    if errors:
+        out += ["", "## Not measured (failed)", ""] + [
+            f"- {k}: {v.splitlines()[0][:300]}" for k, v in errors.items()
+        ]
     return "\n".join(out) + "\n"
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -130,7 +131,7 @@ class Runner:
             os.killpg(child.pid, signal.SIGINT)
             try:
                 child.wait(timeout=60)
-            except Exception:
+            except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
             stopped = time.monotonic() - stop_started

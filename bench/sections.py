@@ -95,27 +95,33 @@ def scale(runner: Runner, scales: list[int], years: int, repeats: int) -> list[d
     as_of = dt.date(DEMO_START.year + years, 1, 1) - dt.timedelta(days=1)
     out = []
     for n in scales:
-        catalog = sandbox.WORK / f"catalog-{n}.yaml"
-        write_catalog(n, catalog)
-        runs, sides = [], []
-        for i in range(repeats):
-            box = sandbox.fresh()
-            env = box.env(THESIS_CATALOG=str(catalog))
-            run = runner.pipeline(
-                box, as_of, via_make=False, label=f"scale-{n}-{i}", THESIS_CATALOG=str(catalog)
-            )
-            run["counts"] = _counts(box)
-            target = dbt_target()
-            side = {
-                "pipeline_dbt": json.loads((target / "run_results.json").read_text())["elapsed_time"],
-                "ingest": runner.worker("ingest", env, as_of=as_of, workdir=box.root),
-                "dbt_sql": runner.worker(
-                    "dbt-sql", env, warehouse=box.warehouse, target=target, project_dir=DBT_PROJECT
-                ),
-                "gx_sql": runner.worker("gx-sql", env, warehouse=box.warehouse, as_of=as_of),
-                "summary": runner.worker("summary", env, warehouse=box.warehouse),
-            }
-            runs.append(run)
-            sides.append(side)
-        out.append({"series": n, "years": years, "as_of": as_of.isoformat(), "runs": runs, "side": sides})
+        try:
+            out.append(_one_scale(runner, n, years, repeats, as_of))
+        except Exception as exc:  # a scale that fails (say, out of memory) leaves the others standing
+            out.append({"series": n, "years": years, "error": f"{type(exc).__name__}: {exc}"[:4000]})
+            print(f"bench: scale {n} failed: {exc}", flush=True)
     return out
+
+
+def _one_scale(runner: Runner, n: int, years: int, repeats: int, as_of: dt.date) -> dict:
+    catalog = sandbox.WORK / f"catalog-{n}.yaml"
+    write_catalog(n, catalog)
+    runs, sides = [], []
+    for i in range(repeats):
+        box = sandbox.fresh()
+        env = box.env(THESIS_CATALOG=str(catalog))
+        run = runner.pipeline(box, as_of, via_make=False, label=f"scale-{n}-{i}", THESIS_CATALOG=str(catalog))
+        run["counts"] = _counts(box)
+        target = dbt_target()
+        side = {
+            "pipeline_dbt": json.loads((target / "run_results.json").read_text())["elapsed_time"],
+            "ingest": runner.worker("ingest", env, as_of=as_of, workdir=box.root),
+            "dbt_sql": runner.worker(
+                "dbt-sql", env, warehouse=box.warehouse, target=target, project_dir=DBT_PROJECT
+            ),
+            "gx_sql": runner.worker("gx-sql", env, warehouse=box.warehouse, as_of=as_of),
+            "summary": runner.worker("summary", env, warehouse=box.warehouse),
+        }
+        runs.append(run)
+        sides.append(side)
+    return {"series": n, "years": years, "as_of": as_of.isoformat(), "runs": runs, "side": sides}
