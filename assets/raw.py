@@ -148,13 +148,11 @@ class SeriesStats:
 def _with_lineage(parsed: Parsed, schema: pa.Schema) -> pa.Table:
     n = parsed.rows.num_rows
     rows = parsed.rows.cast(schema)
-    lineage = [
-        pa.array([parsed.body.origin] * n, pa.string()),
-        pa.array([parsed.body.fetched_at] * n, pa.timestamp("us", tz="UTC")),
-        pa.array([parsed.body.sha256] * n, pa.string()),
-    ]
-    for field, column in zip(LINEAGE, lineage, strict=True):
-        rows = rows.append_column(field, column)
+    body = parsed.body
+    # pa.repeat fills each column in C: building Python lists of n values (tz-aware datetimes
+    # above all) cost 30 ms per 2,500-row body, most of a first load of thousands of series.
+    for field, value in zip(LINEAGE, (body.origin, body.fetched_at, body.sha256), strict=True):
+        rows = rows.append_column(field, pa.repeat(pa.scalar(value, field.type), n))
     return rows
 
 
