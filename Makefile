@@ -77,7 +77,7 @@ sql: $(RUNTIME_STAMP) ## read-only SQL shell on the analysts' published copy
 	$(BIN)/python -m orchestration.cli sql
 
 bench: $(DEV_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## benchmark suite; writes bench/results/<date>.json and .md
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 fmt: $(DEV_STAMP) ## format and fix lint
 	$(BIN)/ruff format .
@@ -88,4 +88,4 @@ lock: $(UV) ## re-pin requirements*.lock from pyproject.toml
 	$(UV) pip compile pyproject.toml --extra dev -c requirements.lock --python-version 3.11 --generate-hashes -q -o requirements-dev.lock
 
 clean: ## remove build outputs and the local warehouse (keeps the venv)
-	rm -rf data dbt_project/target dbt_project/logs .dagster_home .pytest_cache
+	rm -rf data dbt_project/target dbt_project/logs .dagster_home .pytest_cache bench/.work

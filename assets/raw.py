@@ -12,7 +12,7 @@ skipped because its last load is recent enough for its frequency (see `assets.in
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,24 +46,28 @@ create table if not exists raw.load_audit (
     as_of date                        -- the run's reference date (today live, recording date in replay)
 )
 """
-AUDIT_COLUMNS = (
-    "run_id",
-    "source",
-    "series_id",
-    "status",
-    "origin",
-    "rows_in_body",
-    "rows_new",
-    "rows_revised",
-    "first_date",
-    "last_date",
-    "body_sha256",
-    "url",
-    "error",
-    "fetched_at",
-    "loaded_at",
-    "as_of",
+# The audit rows as Arrow, for one insert per load (row-wise inserts cost ~0.5 ms a row).
+AUDIT_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("source", pa.string()),
+        ("series_id", pa.string()),
+        ("status", pa.string()),
+        ("origin", pa.string()),
+        ("rows_in_body", pa.int64()),
+        ("rows_new", pa.int64()),
+        ("rows_revised", pa.int64()),
+        ("first_date", pa.date32()),
+        ("last_date", pa.date32()),
+        ("body_sha256", pa.string()),
+        ("url", pa.string()),
+        ("error", pa.string()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("loaded_at", pa.timestamp("us", tz="UTC")),
+        ("as_of", pa.date32()),
+    ]
 )
+AUDIT_COLUMNS = tuple(AUDIT_SCHEMA.names)
 
 
 def ident(name: str) -> str:
@@ -145,54 +149,82 @@ class SeriesStats:
 def _with_lineage(parsed: Parsed, schema: pa.Schema) -> pa.Table:
     n = parsed.rows.num_rows
     rows = parsed.rows.cast(schema)
-    lineage = [
-        pa.array([parsed.body.origin] * n, pa.string()),
-        pa.array([parsed.body.fetched_at] * n, pa.timestamp("us", tz="UTC")),
-        pa.array([parsed.body.sha256] * n, pa.string()),
-    ]
-    for field, column in zip(LINEAGE, lineage, strict=True):
-        rows = rows.append_column(field, column)
+    body = parsed.body
+    # pa.repeat fills each column in C: building Python lists of n values (tz-aware datetimes
+    # above all) cost 30 ms per 2,500-row body, most of a first load of thousands of series.
+    for field, value in zip(LINEAGE, (body.origin, body.fetched_at, body.sha256), strict=True):
+        rows = rows.append_column(field, pa.repeat(pa.scalar(value, field.type), n))
     return rows
+
+
+def _key_match(connector: RawTable, incoming: pa.Table) -> str:
+    """The join condition on the key, `t.k = i.k` wherever it means the same as `is not distinct from`.
+
+    A key part may be NULL (genai-prices' undated price) and must still match itself, which takes
+    `is not distinct from`; but where the incoming column holds no NULL the two conditions select
+    the same rows, and `=` lets DuckDB's hash join run faster (a fifth of a first load at scale).
+    """
+    parts = []
+    for k in connector.key:
+        column = ident(k)
+        op = "=" if incoming.column(k).null_count == 0 else "is not distinct from"
+        parts.append(f"t.{column} {op} i.{column}")
+    return " and ".join(parts)
 
 
 def upsert(con: duckdb.DuckDBPyConnection, connector: RawTable, incoming: pa.Table) -> list[SeriesStats]:
     """Merge `incoming` (schema + lineage) into the raw table; call inside a transaction."""
     table = f"raw.{ident(connector.table)}"
-    # `is not distinct from` rather than `=`: a key part may be NULL (genai-prices' undated
-    # price) and must still match itself; for non-null keys the two are the same.
-    on = " and ".join(f"t.{ident(k)} is not distinct from i.{ident(k)}" for k in connector.key)
+    on = _key_match(connector, incoming)
     changed = " or ".join(f"t.{ident(c)} is distinct from i.{ident(c)}" for c in connector.revision_columns)
     series, day = ident(connector.series_column), ident(connector.date_column)
-    con.register("incoming_arrow", incoming)
+    # The Arrow table is read in place by each statement (no copy into a temp table first: the
+    # copy cost as much as the merge's own scan of the incoming rows).
+    con.register("_incoming", incoming)
     try:
-        con.execute("create or replace temp table _incoming as select * from incoming_arrow")
+        stats = con.execute(
+            f"""
+            select i.{series}, count(*),
+                   count(*) filter (where t.{ident(connector.key[0])} is null),
+                   count(*) filter (where t.{ident(connector.key[0])} is not null and ({changed})),
+                   min(i.{day}), max(i.{day})
+            from _incoming i left join {table} t on {on}
+            group by 1 order by 1
+            """
+        ).fetchall()
+        con.execute(
+            f"""
+            insert into {table}_history
+            select t.*, now(), i.body_sha256 from {table} t join _incoming i on {on} where {changed}
+            """
+        )
+        con.execute(
+            f"""
+            merge into {table} t using _incoming i on {on}
+            when matched and ({changed}) then update set *
+            when not matched then insert *
+            """
+        )
     finally:
-        con.unregister("incoming_arrow")
-    stats = con.execute(
-        f"""
-        select i.{series}, count(*),
-               count(*) filter (where t.{ident(connector.key[0])} is null),
-               count(*) filter (where t.{ident(connector.key[0])} is not null and ({changed})),
-               min(i.{day}), max(i.{day})
-        from _incoming i left join {table} t on {on}
-        group by 1 order by 1
-        """
-    ).fetchall()
-    con.execute(
-        f"""
-        insert into {table}_history
-        select t.*, now(), i.body_sha256 from {table} t join _incoming i on {on} where {changed}
-        """
-    )
-    con.execute(
-        f"""
-        merge into {table} t using _incoming i on {on}
-        when matched and ({changed}) then update set *
-        when not matched then insert *
-        """
-    )
-    con.execute("drop table _incoming")
+        con.unregister("_incoming")
     return [SeriesStats(*row) for row in stats]
+
+
+UPSERT_BATCH_ROWS = 1_000_000
+
+
+def _batches(parsed: list[Parsed], rows: int) -> Iterator[list[Parsed]]:
+    """Consecutive runs of whole bodies holding about `rows` rows each (a larger body alone)."""
+    batch: list[Parsed] = []
+    size = 0
+    for p in parsed:
+        if batch and size + p.rows.num_rows > rows:
+            yield batch
+            batch, size = [], 0
+        batch.append(p)
+        size += p.rows.num_rows
+    if batch:
+        yield batch
 
 
 def load(
@@ -213,17 +245,19 @@ def load(
     full = pa.unify_schemas([connector.schema, LINEAGE])
     now = dt.datetime.now(dt.UTC)
 
-    def record(series_id: str, status: str, **fields) -> tuple:
+    def record(series_id: str, status: str, **fields) -> dict:
         known = {"run_id": run_id, "source": connector.source, "series_id": series_id, "status": status}
-        values = {**known, **fields, "loaded_at": now, "as_of": as_of}
-        return tuple(values.get(column) for column in AUDIT_COLUMNS)
+        return {**known, **fields, "loaded_at": now, "as_of": as_of}
 
     con.execute("begin transaction")
     try:
         stats: list[SeriesStats] = []
-        if parsed:
-            incoming = pa.concat_tables([_with_lineage(p, connector.schema) for p in parsed]).cast(full)
-            stats = upsert(con, connector, incoming)
+        # Bodies are merged a batch at a time, still in the one transaction: the lineage columns
+        # (a SHA-256 per row) of thousands of series at once would double the load's memory. A
+        # series is never split, so the batches touch disjoint keys and merge as one would.
+        for batch in _batches(parsed, UPSERT_BATCH_ROWS):
+            incoming = pa.concat_tables([_with_lineage(p, connector.schema) for p in batch]).cast(full)
+            stats += upsert(con, connector, incoming)
         by_series = {s.series_id: s for s in stats}
         audit = []
         for p in parsed:
@@ -246,8 +280,11 @@ def load(
         audit += [record(f.series_id, f.status, origin=f.origin, error=f.error) for f in failures]
         audit += [record(series_id, "skipped") for series_id in skipped]
         if audit:
-            columns, marks = ", ".join(AUDIT_COLUMNS), ", ".join(["?"] * len(AUDIT_COLUMNS))
-            con.executemany(f"insert into raw.load_audit ({columns}) values ({marks})", audit)
+            con.register("_audit", pa.Table.from_pylist(audit, AUDIT_SCHEMA))
+            try:
+                con.execute(f"insert into raw.load_audit ({', '.join(AUDIT_COLUMNS)}) select * from _audit")
+            finally:
+                con.unregister("_audit")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import functools
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -9,6 +10,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
+# A whole other catalog file in place of catalog.yaml, read when a run loads the catalog (never at
+# import): the benchmark widens the catalog to thousands of synthetic series this way (bench/).
+CATALOG_ENV = "THESIS_CATALOG"
 
 Frequency = Literal["business_daily", "daily", "weekly", "monthly", "quarterly", "annual"]
 Pillar = Literal["dollar", "equities", "crypto", "macro", "value_share", "ai_cost"]
@@ -88,6 +92,16 @@ def parse_catalog(text: str, origin: str = "catalog") -> Catalog:
         raise CatalogError(f"{origin} is invalid:\n  " + "\n  ".join(problems)) from None
 
 
+def catalog_path() -> Path:
+    """$THESIS_CATALOG when set, else the shipped `catalog.yaml`."""
+    override = os.environ.get(CATALOG_ENV, "").strip()
+    return Path(override).expanduser() if override else CATALOG_PATH
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    return _load(path or catalog_path())
+
+
 @functools.cache
-def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+def _load(path: Path) -> Catalog:
     return parse_catalog(path.read_text(), origin=str(path))

@@ -96,3 +96,24 @@ def test_failures_are_audited_without_touching_data(con):
 def test_identifiers_spliced_into_sql_are_validated():
     with pytest.raises(ValueError, match="unsafe SQL identifier"):
         raw.ident("fred; drop table x")
+
+
+def test_a_load_merged_in_batches_stores_and_counts_what_one_merge_would(tmp_path, monkeypatch):
+    def body(series: str, csv: str) -> raw.Parsed:
+        b = Body(
+            "fred", series, "csv", csv.replace("DTWEXBGS", series).encode(), "replay", NOW, "test://fred"
+        )
+        return raw.Parsed(b, fred.parse(b))
+
+    bodies = [body(s, BODY) for s in ("DTWEXBGS", "DEXCHUS", "SP500")]
+    results = []
+    for batch_rows in (raw.UPSERT_BATCH_ROWS, 4):  # one merge; then one body per merge (3 rows each)
+        monkeypatch.setattr(raw, "UPSERT_BATCH_ROWS", batch_rows)
+        with duckdb.connect(str(tmp_path / f"wh-{batch_rows}.duckdb")) as connection:
+            stats = raw.load(connection, fred.CONNECTOR, bodies, [], run_id="r1")
+            rows = connection.execute(
+                "select * exclude (fetched_at) from raw.fred_observations order by all"
+            ).fetchall()
+        results.append((sorted(stats, key=lambda s: s.series_id), rows))
+    assert [len(b) for b in raw._batches(bodies, 4)] == [1, 1, 1]
+    assert results[0] == results[1] and len(results[0][1]) == 9

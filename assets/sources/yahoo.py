@@ -13,14 +13,16 @@ Bars with a NULL close are kept as NULL rows, like FRED's gaps; staging drops th
 """
 
 import datetime as dt
+import functools
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import pyarrow as pa
 
 from assets.sources import yahoo_demo
-from assets.sources.base import Body, Connector, HttpRequest, SourceError, Window, check_observations
+from assets.sources.base import Body, Connector, HttpRequest, SourceError, Window, check_columns
 from assets.sources.http import BROWSER_USER_AGENT
 from orchestration.catalog import Series
 
@@ -55,6 +57,8 @@ PATHS = {column: f"{container}.{name}" for column, (container, name) in FIELDS.i
 # 0 for the open/high/low of some bars, and those must not cost the series its closes.
 _STRICT = ("close", "adj_close")
 _INTRADAY = ("open", "high", "low")
+# What a JSON number or null decodes to (`bool` is no number here, though a subclass of int).
+_NUMBER_TYPES = {int, float, type(None)}
 
 
 def _unix(day: dt.date) -> int:
@@ -158,6 +162,44 @@ def _volume(value: Any, symbol: str, where: str) -> int | None:
     return int(number)
 
 
+def _floats(chosen: list[Any]) -> pa.Array | None:
+    """`chosen` as float64 in one conversion when every value is a number or null, else None."""
+    if set(map(type, chosen)) <= _NUMBER_TYPES:
+        try:
+            return pa.array(chosen, pa.float64())
+        except pa.ArrowInvalid:  # an integer beyond 2**53, which Arrow will not round (float() does)
+            return None
+    return None
+
+
+def _prices(values: list[Any], bars: list[int], symbol: str, column: str) -> pa.Array:
+    """The bars' values of one price array as float64 (null where Yahoo sent null).
+
+    Converted as a whole when it can be; otherwise value by value through `_number`, whose error
+    names the first bad value.
+    """
+    numbers = _floats(_pick(values, bars))
+    if numbers is not None:
+        return numbers
+    return pa.array([_number(values[i], symbol, f"{PATHS[column]}[{i}]") for i in bars], pa.float64())
+
+
+def _volumes(values: list[Any], bars: list[int], symbol: str) -> pa.Array:
+    """The bars' volumes as int64: whole, non-negative numbers below 2**63.
+
+    Checked as a whole; otherwise value by value through `_volume`, whose error names the first
+    bad value.
+    """
+    numbers = _floats(_pick(values, bars))
+    if numbers is not None:
+        floats = numbers.to_numpy(zero_copy_only=False)
+        with np.errstate(invalid="ignore"):
+            whole = (np.mod(floats, 1) == 0) & (floats >= 0) & (floats < 2.0**63)
+        if (whole | ~numbers.is_valid().to_numpy(zero_copy_only=False)).all():
+            return numbers.cast(pa.int64())
+    return pa.array([_volume(values[i], symbol, f"{PATHS['volume']}[{i}]") for i in bars], pa.int64())
+
+
 def _date(stamp: Any, zone: ZoneInfo, symbol: str, where: str) -> dt.date:
     if isinstance(stamp, bool) or not isinstance(stamp, int):
         raise SourceError(SOURCE, symbol, f"timestamp {str(stamp)[:40]!r} is not unix seconds", where)
@@ -165,6 +207,28 @@ def _date(stamp: Any, zone: ZoneInfo, symbol: str, where: str) -> dt.date:
         return dt.datetime.fromtimestamp(stamp, zone).date()
     except (OverflowError, OSError, ValueError):
         raise SourceError(SOURCE, symbol, f"timestamp {stamp} is out of range", where) from None
+
+
+def _pick(values: list[Any], bars: list[int]) -> list[Any]:
+    """`values` at the bars' indices (increasing): a slice when they are the leading ones, as usual."""
+    return values[: len(bars)] if bars[-1] == len(bars) - 1 else [values[i] for i in bars]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _local_date(stamp: int, zone: ZoneInfo) -> dt.date:
+    # The symbols of one exchange share their bars' stamps: each is converted once per process.
+    return dt.datetime.fromtimestamp(stamp, zone).date()
+
+
+def _dates(stamps: list[Any], bars: list[int], zone: ZoneInfo, symbol: str) -> list[dt.date]:
+    """Each bar's local date; a bad timestamp goes through `_date`, whose error names it."""
+    chosen = _pick(stamps, bars)
+    if set(map(type, chosen)) == {int}:
+        try:
+            return [_local_date(stamp, zone) for stamp in chosen]
+        except (OverflowError, OSError, ValueError):
+            pass
+    return [_date(stamps[i], zone, symbol, f"timestamp[{i}]") for i in bars]
 
 
 def parse(body: Body) -> pa.Table:
@@ -184,26 +248,26 @@ def parse(body: Body) -> pa.Table:
     bars = [i for i, stamp in enumerate(stamps) if stamp != live]
     if not bars:
         raise SourceError(SOURCE, symbol, "no bars in the body besides the live snapshot", "timestamp")
-    dates = [_date(stamps[i], zone, symbol, f"timestamp[{i}]") for i in bars]
-    columns: dict[str, list] = {
-        column: [_number(arrays[column][i], symbol, f"{PATHS[column]}[{i}]") for i in bars]
-        for column in (*_INTRADAY, *_STRICT)
-    }
-    columns["volume"] = [_volume(arrays["volume"][i], symbol, f"{PATHS['volume']}[{i}]") for i in bars]
+    dates = _dates(stamps, bars, zone, symbol)
+    columns = {column: _prices(arrays[column], bars, symbol, column) for column in (*_INTRADAY, *_STRICT)}
+    columns["volume"] = _volumes(arrays["volume"], bars, symbol)
     currency = meta.get("currency") if isinstance(meta.get("currency"), str) else None
 
     latest = body.fetched_at.date() + dt.timedelta(days=1)
     # Dates first (duplicates, future) at `timestamp[i]`, then each price at its own array index.
-    check_observations(
-        SOURCE,
-        symbol,
-        [(f"timestamp[{i}]", d, None) for i, d in zip(bars, dates, strict=True)],
-        positive=True,
-        latest_allowed=latest,
+    check_columns(
+        SOURCE, symbol, dates, None, lambda k: f"timestamp[{bars[k]}]", positive=True, latest_allowed=latest
     )
     for column in (*_STRICT, *_INTRADAY):
-        rows = [(f"{PATHS[column]}[{i}]", d, v) for i, d, v in zip(bars, dates, columns[column], strict=True)]
-        check_observations(SOURCE, symbol, rows, positive=column in _STRICT, latest_allowed=latest)
+        check_columns(
+            SOURCE,
+            symbol,
+            dates,
+            columns[column],
+            lambda k, column=column: f"{PATHS[column]}[{bars[k]}]",
+            positive=column in _STRICT,
+            latest_allowed=latest,
+        )
     return pa.table(
         {
             "symbol": [symbol] * len(bars),

@@ -77,10 +77,9 @@ class Bar:
     volume: int
 
 
-def _unit(*parts: object) -> float:
-    """A number in [0, 1) fixed by its parts: deterministic variation without a random stream."""
-    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "little") / 2**64
+def _unit(key: str) -> float:
+    """A number in [0, 1) fixed by its key: deterministic variation without a random stream."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little") / 2**64
 
 
 def bars(series: Series, end: dt.date) -> list[Bar]:
@@ -96,14 +95,16 @@ def bars(series: Series, end: dt.date) -> list[Bar]:
             continue
         opened = close if previous is None else previous
         spread = max(opened, close) * daily_vol * 0.5
+        # Each bar's variation is keyed "<id>:<ISO date>:<field>"; the prefix is built once per bar.
+        key = f"{series.id}:{day.isoformat()}:"
         out.append(
             Bar(
                 day=day,
                 open=opened,
-                high=round(max(opened, close) + spread * _unit(series.id, day, "high"), decimals),
-                low=round(min(opened, close) - spread * _unit(series.id, day, "low"), decimals),
+                high=round(max(opened, close) + spread * _unit(key + "high"), decimals),
+                low=round(min(opened, close) - spread * _unit(key + "low"), decimals),
                 close=close,
-                volume=int(listing.volume * (0.6 + 0.8 * _unit(series.id, day, "volume"))),
+                volume=int(listing.volume * (0.6 + 0.8 * _unit(key + "volume"))),
             )
         )
         previous = close

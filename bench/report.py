@@ -1,0 +1,389 @@
+"""From raw measurements to figures, goals (pass/miss) and the Markdown table."""
+
+import math
+import statistics
+from dataclasses import dataclass
+
+GB = 1024.0
+
+
+@dataclass(frozen=True)
+class Goal:
+    name: str
+    value: float | None
+    limit: float
+    at_most: bool  # True: value ≤ limit passes; False: value ≥ limit passes
+    unit: str
+
+    @property
+    def status(self) -> str:
+        if self.value is None or math.isnan(self.value):
+            return "not measured"
+        ok = self.value <= self.limit if self.at_most else self.value >= self.limit
+        return "pass" if ok else "MISS"
+
+    def row(self) -> list[str]:
+        value = "—" if self.value is None else _fmt(self.value, self.unit)
+        goal = f"{'≤' if self.at_most else '≥'} {_fmt(self.limit, self.unit)}"
+        return [self.name, value, goal, self.status]
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "×":
+        return f"{value:.2f}×"
+    if unit == "%":
+        return f"{value:.0f} %"
+    if unit == "GB":
+        return f"{value:.2f} GB"
+    if unit == "":
+        return f"{value:.2f}"
+    return f"{value:.1f} {unit}"
+
+
+def med(values) -> float:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else float("nan")
+
+
+def _median_run(runs: list[dict]) -> dict:
+    ordered = sorted(runs, key=lambda r: r["wall_s"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def _stage(run: dict, name: str) -> dict:
+    return next((s for s in run["stages"] if s["stage"] == name), {"s": 0.0})
+
+
+def summarize_small(small: dict) -> dict:
+    cold, warm, parts = small["cold"], small["warm"], small["parts"]
+    figures = {
+        "cold_s": med(r["wall_s"] for r in cold),
+        "warm_s": med(r["wall_s"] for r in warm),
+        "demo_rss_mb": max((r["rss_mb"] for r in cold + warm), default=float("nan")),
+        "parts_sum_s": med(p["sum_s"] for p in parts),
+        "imports_s": med(p["imports"]["wall_s"] for p in parts),
+        "dbt_build_s": med(p["dbt_build"]["wall_s"] for p in parts),
+        "dbt_elapsed_s": med(p["dbt_build"]["dbt_elapsed_s"] for p in parts),
+        "gx_s": med(p["gx"]["wall_s"] for p in parts),
+        "duckdb_s": med(p["duckdb_work_s"] for p in parts),
+        "parse_s": med(p["ingest"]["parse_s"] for p in parts),
+        "generate_s": med(p["ingest"]["generate_s"] for p in parts),
+        "dev_s": med(r["wall_s"] for r in small["dev"]),
+        "dev_server_info_s": med(r["server_info_s"] for r in small["dev"]),
+        "dev_rss_mb": max((r["rss_mb"] for r in small["dev"]), default=float("nan")),
+        "test_s": med(r["wall_s"] for r in small["test"]),
+        "test_rss_mb": max((r["rss_mb"] for r in small["test"]), default=float("nan")),
+    }
+    figures["ratio"] = figures["cold_s"] / figures["parts_sum_s"]
+    figures["cold_stages"] = _median_run(cold)["stages"] if cold else []
+    figures["warm_stages"] = _median_run(warm)["stages"] if warm else []
+    return figures
+
+
+def _fit_exponent(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of log(time) on log(rows): 1 is linear."""
+    points = [(x, y) for x, y in points if x > 0 and y > 0]
+    if len(points) < 2:
+        return None
+    xs, ys = [math.log(x) for x, _ in points], [math.log(y) for _, y in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    var = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var if var else None
+
+
+def summarize_scale(scale: list[dict]) -> list[dict]:
+    out = []
+    for entry in scale:
+        if "error" in entry:
+            continue
+        run = _median_run(entry["runs"])
+        side = entry["side"][entry["runs"].index(run)]
+        rows = run["counts"]["raw_rows"]
+        ingest, dbt, gate, summary = (_stage(run, s) for s in ("ingest", "dbt", "gx gate", "summary"))
+        bare_summary = side["summary"]["read_s"] + side["summary"]["compute_s"] + side["summary"]["write_s"]
+        generate = side["ingest"]["generate_s"]
+        bare_total = (
+            side["ingest"]["bare_insert_s"]
+            + side["dbt_sql"]["sql_s"]
+            + side["gx_sql"]["sql_s"]
+            + bare_summary
+        )
+        out.append(
+            {
+                "series": entry["series"],
+                "rows": rows,
+                "mart_rows": run["counts"]["mart_rows"],
+                "wall_s": run["wall_s"],
+                "wall_without_generation_s": run["wall_s"] - generate,
+                "rss_mb": run["rss_mb"],
+                "stages": run["stages"],
+                "ingest_s": ingest["s"],
+                "generate_s": generate,
+                "parse_s": side["ingest"]["parse_s"],
+                "upsert_s": side["ingest"]["upsert_s"],
+                "bare_insert_s": side["ingest"]["bare_insert_s"],
+                "dbt_s": dbt["s"],
+                "dbt_process_s": dbt.get("dbt_process_s"),
+                "dbt_elapsed_s": side["pipeline_dbt"],
+                "dbt_sql_s": side["dbt_sql"]["sql_s"],
+                "dbt_slowest": side["dbt_sql"]["slowest"],
+                "gx_s": gate["s"],
+                "gx_sql_s": side["gx_sql"]["sql_s"],
+                "gx_untranslated": side["gx_sql"]["untranslated"],
+                "summary_s": summary["s"],
+                "summary_bare_s": bare_summary,
+                "bare_total_s": bare_total,
+                "stage_rss_mb": {s["stage"]: s.get("rss_mb") for s in run["stages"] if "rss_mb" in s},
+            }
+        )
+    exponent = _fit_exponent([(s["rows"], s["wall_without_generation_s"]) for s in out])
+    for s in out:
+        s["exponent"] = exponent
+    return out
+
+
+def goals(small: dict | None, scale: list[dict] | None) -> list[Goal]:
+    out = []
+    if small:
+        out += [
+            Goal("demo run ÷ sum of its unavoidable parts", small["ratio"], 1.5, True, "×"),
+            Goal("cold `make run`", small["cold_s"], 30, True, "s"),
+            Goal("warm daily run (one new day)", small["warm_s"], 20, True, "s"),
+            Goal("peak RSS, demo runs", small["demo_rss_mb"] / GB, 1.5, True, "GB"),
+        ]
+    if scale:
+        top = max(scale, key=lambda s: s["series"])
+        label = f"{top['series']:,} series"
+        out += [
+            Goal(
+                f"{label}: pipeline ÷ bare DuckDB (demo generation excluded)",
+                top["wall_without_generation_s"] / top["bare_total_s"],
+                3,
+                True,
+                "×",
+            ),
+            Goal(
+                f"{label}: upsert rate ÷ bare Arrow insert rate",
+                100 * top["bare_insert_s"] / top["upsert_s"],
+                50,
+                False,
+                "%",
+            ),
+            Goal(f"{label}: GX gate ÷ hand-written SQL", top["gx_s"] / top["gx_sql_s"], 2, True, "×"),
+            Goal(f"{label}: peak RSS", top["rss_mb"] / GB, 3, True, "GB"),
+        ]
+        if len(scale) >= 2:
+            out.append(Goal("cost vs rows, fitted exponent (1 = linear)", top["exponent"], 1.1, True, ""))
+    return out
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _s(value: float | None) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
+
+
+def _stages_table(stages: list[dict], total: float) -> str:
+    rows = []
+    for s in stages:
+        note = []
+        if "steps" in s:
+            note.append(f"{s['steps']} steps, {s['events']} events")
+        if "dbt_process_s" in s:
+            note.append(
+                f"setup {s['dbt_setup_s']:.2f} s, dbt process {s['dbt_process_s']:.2f} s, "
+                f"Dagster handling dbt's events {s['dagster_dbt_events_s']:.2f} s"
+            )
+        rss = f"{s['rss_mb']:.0f}" if s.get("rss_mb") else ""
+        rows.append([s["stage"], _s(s["s"]), f"{100 * s['s'] / total:.0f} %", rss, "; ".join(note)])
+    return _table(["stage", "s", "share", "peak RSS MB (tree)", "detail"], rows)
+
+
+def markdown(results: dict, small: dict | None, scale: list[dict] | None, goal_list: list[Goal]) -> str:
+    m = results["machine"]
+    dirty = " (uncommitted changes)" if results["git"]["dirty"] else ""
+    out = [
+        f"# Benchmark {results['date']}",
+        "",
+        f"Commit `{results['git']['commit'][:12]}`{dirty}; "
+        f"{m['cpus']} cores ({m['cpu']}), {m['memory_gb']:.0f} GB; load average {m['load_before']} before, "
+        f"{m['load_after']} after; repeats: {results['options']['repeats']} (small scale), "
+        f"{results['options']['scale_repeats']} per scale"
+        f"{'; profiled with py-spy (timings inflated)' if results['options']['profile'] else ''}.",
+    ]
+    if m["load_before"][0] > 0.5 * m["cpus"] or m["load_after"][0] > 0.5 * m["cpus"]:
+        out.append("**The machine was busy with other work during this run: absolute times are noisy.**")
+    out += ["", "## Goals", "", _table(["figure", "measured", "goal", ""], [g.row() for g in goal_list])]
+    if small:
+        n = len(results["small"]["cold"])
+        out += [
+            "",
+            f"## Small scale (shipped catalog, as of {results['small']['as_of']}; median of {n})",
+            "",
+            _table(
+                ["what", "median s", "peak RSS MB"],
+                [
+                    ["cold `make run` (fresh warehouse and DAGSTER_HOME)", _s(small["cold_s"]), ""],
+                    ["warm daily run (the next day)", _s(small["warm_s"]), ""],
+                    ["peak RSS of the demo runs", "", f"{small['demo_rss_mb']:.0f}"],
+                    ["`dagster dev` until /server_info answers", _s(small["dev_server_info_s"]), ""],
+                    [
+                        "`dagster dev` until the code location is LOADED",
+                        _s(small["dev_s"]),
+                        f"{small['dev_rss_mb']:.0f}",
+                    ],
+                    ["`make test`", _s(small["test_s"]), f"{small['test_rss_mb']:.0f}"],
+                ],
+            ),
+            "",
+            "Unavoidable parts, measured in the same run on the same warehouse:",
+            "",
+            _table(
+                ["part", "median s"],
+                [
+                    ["import dagster + the definitions (fresh interpreter)", _s(small["imports_s"])],
+                    [
+                        f"bare `dbt build`, the step's args (dbt's elapsed {_s(small['dbt_elapsed_s'])} s)",
+                        _s(small["dbt_build_s"]),
+                    ],
+                    ["GX import + validation of every suite (fresh interpreter)", _s(small["gx_s"])],
+                    [
+                        "DuckDB work: ingest as a bare Arrow insert, summary reads/writes",
+                        _s(small["duckdb_s"]),
+                    ],
+                    ["**sum**", f"**{_s(small['parts_sum_s'])}**"],
+                    [
+                        "(not in the sum: demo body generation / parsing, Python)",
+                        f"{_s(small['generate_s'])} / {_s(small['parse_s'])}",
+                    ],
+                ],
+            ),
+            "",
+            "Where the cold run's time goes (median run, from its event log):",
+            "",
+            _stages_table(small["cold_stages"], small["cold_s"]),
+            "",
+            "Where the warm run's time goes:",
+            "",
+            _stages_table(small["warm_stages"], small["warm_s"]),
+        ]
+    if scale:
+        out += [
+            "",
+            f"## Scale (synthetic daily series × {results['scale'][0]['years']} years, the whole pipeline)",
+            "",
+            _table(
+                [
+                    "series",
+                    "raw rows",
+                    "pipeline s",
+                    "rows/s",
+                    "peak RSS MB",
+                    "ingest s",
+                    "dbt s",
+                    "GX gate s",
+                    "summary s",
+                ],
+                [
+                    [
+                        f"{s['series']:,}",
+                        f"{s['rows']:,}",
+                        _s(s["wall_s"]),
+                        f"{s['rows'] / s['wall_s']:,.0f}",
+                        f"{s['rss_mb']:.0f}",
+                        _s(s["ingest_s"]),
+                        _s(s["dbt_s"]),
+                        _s(s["gx_s"]),
+                        _s(s["summary_s"]),
+                    ]
+                    for s in scale
+                ],
+            ),
+            "",
+            "Per-stage peak RSS (MB, whole process tree): "
+            + "; ".join(
+                f"{s['series']:,}: " + ", ".join(f"{k} {v:.0f}" for k, v in s["stage_rss_mb"].items() if v)
+                for s in scale
+            ),
+            "",
+            "Side by side with bare DuckDB on the same data, in the same run:",
+            "",
+            _table(
+                ["series", "stage", "pipeline s", "bare s", "ratio", "bare is"],
+                [row for s in scale for row in _side_rows(s)],
+            ),
+        ]
+        if scale[0]["exponent"] is not None:
+            out += [
+                "",
+                f"Fitted exponent of pipeline time (no demo generation) on rows: {scale[0]['exponent']:.2f}.",
+            ]
+    errors = dict(results.get("errors", {}))
+    errors.update({f"scale {e['series']}": e["error"] for e in results.get("scale", []) if "error" in e})
+    if errors:
+        out += ["", "## Not measured (failed)", ""] + [
+            f"- {k}: {v.splitlines()[0][:300]}" for k, v in errors.items()
+        ]
+    return "\n".join(out) + "\n"
+
+
+def _side_rows(s: dict) -> list[list[str]]:
+    n = f"{s['series']:,}"
+    rate = s["rows"] / s["upsert_s"] if s["upsert_s"] else 0
+    bare_rate = s["rows"] / s["bare_insert_s"] if s["bare_insert_s"] else 0
+    return [
+        [
+            n,
+            f"ingest: raw-layer upsert ({rate:,.0f} rows/s)",
+            _s(s["upsert_s"]),
+            _s(s["bare_insert_s"]),
+            f"{s['upsert_s'] / s['bare_insert_s']:.2f}×",
+            f"INSERT … SELECT from the same Arrow table ({bare_rate:,.0f} rows/s)",
+        ],
+        [n, "ingest: parse (Python)", _s(s["parse_s"]), "", "", "not done by a bare insert"],
+        [
+            n,
+            "ingest: demo body generation",
+            _s(s["generate_s"]),
+            "",
+            "",
+            "stands in for HTTP; not in the ratios",
+        ],
+        [
+            n,
+            f"dbt step (dbt process {_s(s['dbt_process_s'])} s, dbt's own {_s(s['dbt_elapsed_s'])} s)",
+            _s(s["dbt_s"]),
+            _s(s["dbt_sql_s"]),
+            f"{s['dbt_s'] / s['dbt_sql_s']:.2f}×",
+            "the compiled SQL of every model and test",
+        ],
+        [
+            n,
+            "GX gate",
+            _s(s["gx_s"]),
+            _s(s["gx_sql_s"]),
+            f"{s['gx_s'] / s['gx_sql_s']:.1f}×",
+            "one aggregate query per suite"
+            + (f" ({s['gx_untranslated']} untranslated)" if s["gx_untranslated"] else ""),
+        ],
+        [
+            n,
+            "summary",
+            _s(s["summary_s"]),
+            _s(s["summary_bare_s"]),
+            f"{s['summary_s'] / s['summary_bare_s']:.1f}×",
+            "polars: read marts, latest value per column, write",
+        ],
+        [
+            n,
+            "whole pipeline (no demo generation)",
+            _s(s["wall_without_generation_s"]),
+            _s(s["bare_total_s"]),
+            f"{s['wall_without_generation_s'] / s['bare_total_s']:.2f}×",
+            "the four bare rows above",
+        ],
+    ]

@@ -1,0 +1,252 @@
+"""The measurements that run in a fresh interpreter of their own: `python -m bench.worker TASK ...`.
+
+Each task prints one JSON object (its inner timings) on its last line of stdout; the caller
+measures the process from outside (wall time and peak RSS) with `bench.proc`.
+
+  imports   import dagster, then the definitions module (what every run and code server pays)
+  ingest    demo bodies → parse → the raw layer's upsert, next to a bare Arrow INSERT of the same rows
+  dbt-sql   the SQL of every node dbt ran (models and data tests, from its artifacts), run directly
+  gx        Great Expectations: import, then every suite validated on the warehouse's marts
+  gx-sql    the same suites as hand-written SQL aggregates
+  summary   a bare polars pass over the marts: read, latest value per column, write back
+"""
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+class Clock:
+    """Named laps, in seconds."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str, fn: Callable, *args, **kwargs):
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        self.laps[name] = round(self.laps.get(name, 0.0) + time.perf_counter() - t0, 4)
+        return out
+
+
+def _connect(path: Path):
+    import duckdb
+
+    from orchestration.resources import CONNECTION_CONFIG
+
+    return duckdb.connect(str(path), config=dict(CONNECTION_CONFIG))
+
+
+def imports(_: argparse.Namespace) -> dict:
+    clock = Clock()
+    clock.lap("import_dagster_s", __import__, "dagster")
+    module = clock.lap("import_definitions_s", __import__, "orchestration.definitions", fromlist=["defs"])
+    clock.lap("validate_loadable_s", module.defs.validate_loadable, module.defs)
+    return clock.laps
+
+
+def _demo_bodies(as_of: dt.date, clock: Clock) -> list[tuple[object, list]]:
+    """Every raw table's parsed bodies for a first demo load as of `as_of`, generation and parse timed."""
+    from assets import raw
+    from assets.ingest import CONNECTORS, fetch_window
+    from assets.sources import genai_prices
+    from assets.sources.bodies import DemoBodies
+    from orchestration.catalog import load_catalog
+
+    demo, out = DemoBodies(), []
+    for connector in CONNECTORS:
+        bodies = [
+            clock.lap("generate_s", demo.get, connector, s, fetch_window(s, None, as_of, "demo"))
+            for s in load_catalog().for_source(connector.source)
+        ]
+        out.append((connector, [raw.Parsed(b, clock.lap("parse_s", connector.parse, b)) for b in bodies]))
+    version = genai_prices.package_version()
+    rows = genai_prices.extract(genai_prices.providers(), version)
+    package = genai_prices.bodies(rows, version, dt.datetime.combine(as_of, dt.time(), dt.UTC))
+    out.append((genai_prices.TABLE, [raw.Parsed(body, part) for body, part in package]))
+    return out
+
+
+def ingest(args: argparse.Namespace) -> dict:
+    import pyarrow as pa
+
+    from assets import raw
+
+    clock = Clock()
+    loads = _demo_bodies(dt.date.fromisoformat(args.as_of), clock)
+    rows = sum(p.rows.num_rows for _, parsed in loads for p in parsed)
+    workdir = Path(args.workdir)
+    for name in ("upsert.duckdb", "bare.duckdb"):
+        (workdir / name).unlink(missing_ok=True)
+
+    upsert = _connect(workdir / "upsert.duckdb")
+    for table, parsed in loads:
+        clock.lap(
+            "upsert_s", raw.load, upsert, table, parsed, [], "bench", as_of=dt.date.fromisoformat(args.as_of)
+        )
+    clock.lap("upsert_s", upsert.execute, "checkpoint")
+    upsert.close()
+
+    bare = _connect(workdir / "bare.duckdb")
+    bare.execute("create schema raw")
+    for table, parsed in loads:
+        full = pa.unify_schemas([table.schema, raw.LINEAGE])
+        incoming = pa.concat_tables([raw._with_lineage(p, table.schema) for p in parsed]).cast(full)
+        name = raw.ident(table.table)
+        bare.execute(f"create table raw.{name} ({raw._columns_ddl(full)})")
+        bare.register("incoming_arrow", incoming)
+        clock.lap("bare_insert_s", bare.execute, f"insert into raw.{name} select * from incoming_arrow")
+        bare.unregister("incoming_arrow")
+    clock.lap("bare_insert_s", bare.execute, "checkpoint")
+    bare.close()
+    series = {table.table: len(parsed) for table, parsed in loads}
+    return {**clock.laps, "rows": rows, "series": series}
+
+
+def _artifacts(target: Path) -> tuple[list[dict], dict]:
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    manifest = json.loads((target / "manifest.json").read_text())
+    return results, manifest
+
+
+def dbt_sql(args: argparse.Namespace) -> dict:
+    """Every model (as a view or table, per its config) and data test, in the order dbt finished
+    them (a valid build order), on one connection. Seeds are read from their CSVs into a scratch
+    table, so their load counts without replacing the typed tables dbt built."""
+    results, manifest = _artifacts(Path(args.target))
+    nodes = manifest["nodes"]
+    con = _connect(Path(args.warehouse))
+    per_node: dict[str, float] = {}
+    counts = {"model": 0, "test": 0, "seed": 0}
+    t_all = time.perf_counter()
+    for result in results:
+        uid = result["unique_id"]
+        kind = uid.split(".", 1)[0]
+        node = nodes.get(uid)
+        if node is None or kind not in counts:
+            continue
+        if kind == "seed":
+            csv = Path(manifest["metadata"].get("project_dir", args.project_dir)) / node["original_file_path"]
+            sql = (
+                f"create or replace temp table _bench_seed as select * from read_csv('{csv}', header = true)"
+            )
+        elif kind == "model":
+            code = result.get("compiled_code") or node.get("compiled_code")
+            what = "view" if node["config"]["materialized"] == "view" else "table"
+            sql = f"create or replace {what} {node['relation_name']} as {code}"
+        else:
+            code = result.get("compiled_code") or node.get("compiled_code")
+            sql = f"select count(*) from ({code}) as dbt_internal_test"
+        t0 = time.perf_counter()
+        con.execute(sql).fetchall()
+        per_node[uid] = round(time.perf_counter() - t0, 4)
+        counts[kind] += 1
+    total = time.perf_counter() - t_all
+    con.execute("checkpoint")
+    con.close()
+    slowest = dict(sorted(per_node.items(), key=lambda kv: -kv[1])[:8])
+    dbt_nodes = {r["unique_id"]: round(r["execution_time"], 4) for r in results if r["unique_id"] in per_node}
+    return {"sql_s": round(total, 4), "nodes": counts, "slowest": slowest, "dbt_node_s": dbt_nodes}
+
+
+def _suites(as_of: str):
+    from expectations.suites import SUITES
+    from expectations.suites.spec import SuiteInputs
+
+    inputs = SuiteInputs(as_of=dt.date.fromisoformat(as_of))
+    return [builder(inputs) for builder in SUITES.values()]
+
+
+def gx(args: argparse.Namespace) -> dict:
+    clock = Clock()
+    clock.lap("import_gx_s", __import__, "great_expectations")
+    from expectations.gx_runner import validate
+
+    suites = clock.lap("build_suites_s", _suites, args.as_of)
+    con = _connect(Path(args.warehouse))
+    failed = 0
+    for suite in suites:
+        frame = clock.lap("load_s", lambda q: con.sql(q).df(), suite.query)
+        docs = Path(args.workdir) / "gx_docs" / suite.name
+        outcome = clock.lap("validate_s", validate, frame, suite, docs_dir=docs)
+        failed += len(outcome.failed)
+    con.close()
+    return {**clock.laps, "suites": len(suites), "failed": failed}
+
+
+def gx_sql(args: argparse.Namespace) -> dict:
+    from bench.checks_sql import suite_sql
+
+    suites = _suites(args.as_of)
+    con = _connect(Path(args.warehouse))
+    translated = untranslated = 0
+    t0 = time.perf_counter()
+    for suite in suites:
+        sql, done, skipped = suite_sql(suite)
+        con.execute(sql).fetchall()
+        translated, untranslated = translated + done, untranslated + len(skipped)
+    elapsed = time.perf_counter() - t0
+    con.close()
+    return {"sql_s": round(elapsed, 4), "expectations": translated, "untranslated": untranslated}
+
+
+def summary(args: argparse.Namespace) -> dict:
+    import polars as pl
+
+    clock = Clock()
+    con = _connect(Path(args.warehouse))
+    names = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'marts' and table_name like 'mart\\_%' escape '\\' order by 1"
+        ).fetchall()
+    ]
+    marts = {n: clock.lap("read_s", lambda n: con.sql(f'select * from marts."{n}"').pl(), n) for n in names}
+
+    def latest(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+        """Each numeric column's last non-null value in date order: what a verdict reads from a mart."""
+        numeric = [c for c, t in frame.schema.items() if t.is_numeric()]
+        last = frame.sort(frame.columns[0]).select(pl.col(numeric).drop_nulls().last().cast(pl.Float64))
+        return pl.DataFrame({"mart": [name] * len(numeric), "metric": numeric, "value": list(last.row(0))})
+
+    result = clock.lap("compute_s", lambda: pl.concat([latest(n, f) for n, f in marts.items() if f.height]))
+    con.register("bench_summary", result.to_arrow())
+    clock.lap(
+        "write_s", con.execute, "create or replace table main._bench_summary as select * from bench_summary"
+    )
+    con.execute("drop table main._bench_summary")
+    con.close()
+    return {**clock.laps, "marts": len(marts), "rows_read": sum(f.height for f in marts.values())}
+
+
+TASKS = {
+    "imports": imports,
+    "ingest": ingest,
+    "dbt-sql": dbt_sql,
+    "gx": gx,
+    "gx-sql": gx_sql,
+    "summary": summary,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.worker")
+    parser.add_argument("task", choices=sorted(TASKS))
+    parser.add_argument("--warehouse")
+    parser.add_argument("--as-of")
+    parser.add_argument("--target")
+    parser.add_argument("--project-dir")
+    parser.add_argument("--workdir")
+    args = parser.parse_args(argv)
+    result = TASKS[args.task](args)
+    print("\n" + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
