@@ -78,3 +78,18 @@ def _manifest(_block_network):
 
     if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
         subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, check=True)
+
+
+def dev_command(**variables: str) -> str:
+    """The `dagster dev` line `make dev` would run with these make variables (make -n)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DEV_HOST", "DEV_PORT")}
+    overrides = [f"{k}={v}" for k, v in variables.items()]
+    printed = subprocess.run(
+        ["make", "--no-print-directory", "-n", "dev", *overrides],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return next(line for line in printed.splitlines() if "dagster dev" in line)

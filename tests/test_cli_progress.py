@@ -4,7 +4,9 @@ import io
 import logging
 import time
 
+from dagster._core.event_api import EventLogRecord
 from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.base import EventLogConnection
 
 from orchestration.cli import Progress
 
@@ -15,8 +17,10 @@ class Instance:
     def __init__(self):
         self.records: list[EventLogEntry] = []
 
-    def all_logs(self, run_id):
-        return list(self.records)
+    def get_records_for_run(self, run_id, cursor=None):
+        start = int(cursor or 0)
+        page = [EventLogRecord(storage_id=i + 1, event_log_entry=r) for i, r in enumerate(self.records)]
+        return EventLogConnection(records=page[start:], cursor=str(len(page)), has_more=False)
 
 
 def message(text: str, level: int = logging.INFO, step: str | None = None) -> EventLogEntry:

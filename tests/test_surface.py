@@ -3,8 +3,6 @@
 import ast
 import datetime as dt
 import os
-import stat
-import subprocess
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,29 +10,12 @@ import pytest
 import yaml
 
 from assets import raw
-from assets.publish import publish
 from assets.sources import fred
 from assets.sources.base import Body
-from orchestration import cli
 from orchestration.catalog import CATALOG_PATH, CatalogError, parse_catalog
-from orchestration.resources import WarehouseResource
-from tests.conftest import NOW, PROJECT_ROOT
+from tests.conftest import NOW, PROJECT_ROOT, dev_command
 
 SKIPPED_DIRS = {".venv", ".git", "target", "dbt_packages", "node_modules", "__pycache__", ".ruff_cache"}
-
-
-def dev_command(**variables: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("DEV_HOST", "DEV_PORT")}
-    overrides = [f"{k}={v}" for k, v in variables.items()]
-    printed = subprocess.run(
-        ["make", "--no-print-directory", "-n", "dev", *overrides],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return next(line for line in printed.splitlines() if "dagster dev" in line)
 
 
 def test_the_ui_binds_loopback_unless_told_otherwise():
@@ -133,17 +114,3 @@ def test_every_yaml_load_in_the_codebase_is_safe_load():
     assert PROJECT_ROOT / "orchestration" / "catalog.py" in sources
     offenders = {str(p.relative_to(PROJECT_ROOT)): unsafe_yaml_calls(p.read_text()) for p in sources}
     assert {path: lines for path, lines in offenders.items() if lines} == {}
-
-
-def test_make_sql_opens_the_published_copy_read_only_in_the_duckdb_cli(warehouse_env, monkeypatch):
-    warehouse = WarehouseResource()
-    with warehouse.connect() as con:
-        con.execute("create table main.t as select 1 as x")
-    target = publish(warehouse)
-    calls = []
-    monkeypatch.setattr(cli.os, "execv", lambda path, argv: calls.append((str(path), argv)))
-    cli.sql()
-    [(binary, argv)] = calls
-    assert Path(binary).name == "duckdb" and argv[1:] == ["-readonly", str(target)]
-    assert stat.S_IMODE(target.stat().st_mode) == 0o444
-    assert target != Path(warehouse.resolved_path())

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingest import CONNECTORS
+from assets.ingest import RAW_TABLES
 from tests.crash import warehouse_state as ws
 from tests.crash.runner import Lab, Launched, run_to_end
 
@@ -168,7 +168,7 @@ def _check_log(lab: Lab, run_id: str, window: Window, trial: Trial) -> None:
 
 def _check_after_kill(setting: Setting, run_id: str, trial: Trial) -> None:
     lab = setting.lab
-    tables_of = {c.source: f"raw.{c.table}" for c in CONNECTORS}
+    tables_of = {c.source: f"raw.{c.table}" for c in RAW_TABLES}
     try:
         with ws.opened(lab.warehouse) as con:
             prints = ws.fingerprints(con)
