@@ -10,11 +10,11 @@ import functools
 from pathlib import Path
 from typing import get_args
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orchestration.catalog import Catalog, Frequency, load_catalog
 from orchestration.freshness import FreshnessPolicy, load_freshness
+from orchestration.yaml_config import parse_yaml_model
 
 GATE_PATH = Path(__file__).with_name("gate.yaml")
 
@@ -102,11 +102,7 @@ class Allowances:
 
 
 def parse_gate(text: str, origin: str = "gate.yaml") -> GateSettings:
-    try:
-        return GateSettings.model_validate(yaml.safe_load(text))
-    except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
-        raise GateConfigError(f"{origin} is invalid:\n  " + "\n  ".join(problems)) from None
+    return parse_yaml_model(GateSettings, text, origin, GateConfigError)
 
 
 @functools.cache

@@ -5,10 +5,10 @@ import functools
 from pathlib import Path
 from typing import get_args
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orchestration.catalog import Frequency
+from orchestration.yaml_config import parse_yaml_model
 
 FRESHNESS_PATH = Path(__file__).with_name("freshness.yaml")
 
@@ -39,11 +39,7 @@ class FreshnessPolicy(BaseModel):
 
 
 def parse_freshness(text: str, origin: str = "freshness.yaml") -> FreshnessPolicy:
-    try:
-        return FreshnessPolicy.model_validate(yaml.safe_load(text))
-    except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
-        raise FreshnessConfigError(f"{origin} is invalid:\n  " + "\n  ".join(problems)) from None
+    return parse_yaml_model(FreshnessPolicy, text, origin, FreshnessConfigError)
 
 
 @functools.cache
