@@ -37,7 +37,9 @@ def synthetic_series(i: int) -> dict:
             "start": round(float(rng.uniform(5, 500)), 2),
             "drift": round(float(rng.uniform(-0.05, 0.15)), 3),
             "vol": round(float(rng.uniform(0.10, 0.60)), 3),
-            "decimals": 2,
+            # Four decimals, as sub-dollar listings are quoted: with two, a path that drifts to
+            # cents moves 0.01 → 0.02 (+100 %), which the gate rightly refuses as a bad print.
+            "decimals": 4,
             "corr_with": "SP500",
             "corr": round(float(rng.uniform(0.0, 0.9)), 2),
             "chart": {
