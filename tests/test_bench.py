@@ -1,11 +1,10 @@
 """The benchmark's own machinery (no timings asserted): the widened catalog goes through the real
-Yahoo code path, the hand-written gate SQL counts what the expectations mean, the event-log
-breakdown accounts for the whole run, and goals read pass/miss the right way round."""
+Yahoo code path, the event-log breakdown accounts for the whole run, and goals read pass/miss the
+right way round."""
 
 import datetime as dt
 import sys
 
-import duckdb
 import pytest
 
 from assets.sources import yahoo
@@ -13,8 +12,6 @@ from assets.sources.base import Window
 from assets.sources.bodies import DemoBodies
 from bench import events, proc, report
 from bench.catalog import synthetic_id, write_catalog
-from bench.checks_sql import suite_sql
-from expectations.suites.spec import Expect, Suite
 from orchestration.catalog import CATALOG_ENV, load_catalog
 
 
@@ -35,42 +32,6 @@ def test_a_widened_catalog_is_read_at_run_time_and_its_series_parse_as_yahoo_bar
     assert rows.num_rows > 50 and set(rows.column("symbol").to_pylist()) == {synthetic_id(1)}
     monkeypatch.delenv(CATALOG_ENV)
     assert load_catalog() == shipped
-
-
-def test_the_hand_written_gate_counts_what_each_expectation_means():
-    con = duckdb.connect()
-    con.execute(
-        "create table m as select * from (values (date '2026-01-01', 10.0), (date '2026-01-02', -1.0), "
-        "(date '2026-01-02', null), (date '2026-01-04', 250.0)) as t(date, price)"
-    )
-    suite = Suite(
-        "m",
-        "select * from m",
-        [
-            Expect("ExpectTableRowCountToBeBetween", {"min_value": 1}, "rows"),
-            Expect("ExpectColumnValuesToNotBeNull", {"column": "price"}, "nulls"),
-            Expect("ExpectColumnValuesToBeUnique", {"column": "date"}, "unique"),
-            Expect(
-                "ExpectColumnValuesToBeBetween",
-                {"column": "price", "min_value": 0, "strict_min": True},
-                "pos",
-            ),
-            Expect(
-                "ExpectColumnValuesToBeBetween",
-                {"column": "price", "min_value": 0, "max_value": 100},
-                "range",
-            ),
-            Expect(
-                "ExpectColumnMaxToBeBetween",
-                {"column": "date", "min_value": dt.datetime(2026, 1, 3)},
-                "fresh",
-            ),
-            Expect("ExpectColumnPairValuesToBeEqual", {"column_A": "a", "column_B": "b"}, "no translation"),
-        ],
-    )
-    sql, decided, skipped = suite_sql(suite)
-    assert decided == 6 and skipped == ["ExpectColumnPairValuesToBeEqual"]
-    assert con.execute(sql).fetchone() == (4, 1, 1, 1, 2, dt.date(2026, 1, 4))
 
 
 def test_the_stage_breakdown_accounts_for_every_second_of_the_run():
