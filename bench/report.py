@@ -56,6 +56,8 @@ def _stage(run: dict, name: str) -> dict:
 
 def summarize_small(small: dict) -> dict:
     cold, warm, parts = small["cold"], small["warm"], small["parts"]
+    # A section measured in no saved run (say `make test`, with `--from`) is simply not there.
+    dev, tests = small.get("dev", []), small.get("test", [])
     figures = {
         "cold_s": med(r["wall_s"] for r in cold),
         "warm_s": med(r["wall_s"] for r in warm),
@@ -68,11 +70,11 @@ def summarize_small(small: dict) -> dict:
         "duckdb_s": med(p["duckdb_work_s"] for p in parts),
         "parse_s": med(p["ingest"]["parse_s"] for p in parts),
         "generate_s": med(p["ingest"]["generate_s"] for p in parts),
-        "dev_s": med(r["wall_s"] for r in small["dev"]),
-        "dev_server_info_s": med(r["server_info_s"] for r in small["dev"]),
-        "dev_rss_mb": max((r["rss_mb"] for r in small["dev"]), default=float("nan")),
-        "test_s": med(r["wall_s"] for r in small["test"]),
-        "test_rss_mb": max((r["rss_mb"] for r in small["test"]), default=float("nan")),
+        "dev_s": med(r["wall_s"] for r in dev),
+        "dev_server_info_s": med(r["server_info_s"] for r in dev),
+        "dev_rss_mb": max((r["rss_mb"] for r in dev), default=float("nan")),
+        "test_s": med(r["wall_s"] for r in tests),
+        "test_rss_mb": max((r["rss_mb"] for r in tests), default=float("nan")),
     }
     figures["ratio"] = figures["cold_s"] / figures["parts_sum_s"]
     figures["cold_stages"] = _median_run(cold)["stages"] if cold else []
