@@ -54,6 +54,11 @@ def _stage(run: dict, name: str) -> dict:
     return next((s for s in run["stages"] if s["stage"] == name), {"s": 0.0})
 
 
+def _vs(n, label: str, pipeline: float, bare: float, what: str, digits: int) -> list:
+    """One side-by-side row: the pipeline's seconds, the bare counterpart's, and their ratio."""
+    return [n, label, _s(pipeline), _s(bare), f"{pipeline / bare:.{digits}f}×", what]
+
+
 def summarize_small(small: dict) -> dict:
     cold, warm, parts = small["cold"], small["warm"], small["parts"]
     # A section measured in no saved run (say `make test`, with `--from`) is simply not there.
@@ -354,36 +359,29 @@ def _side_rows(s: dict) -> list[list[str]]:
             "",
             "stands in for HTTP; not in the ratios",
         ],
-        [
+        _vs(
             n,
             f"dbt step (dbt process {_s(s['dbt_process_s'])} s, dbt's own {_s(s['dbt_elapsed_s'])} s)",
-            _s(s["dbt_s"]),
-            _s(s["dbt_sql_s"]),
-            f"{s['dbt_s'] / s['dbt_sql_s']:.2f}×",
+            s["dbt_s"],
+            s["dbt_sql_s"],
             "the compiled SQL of every model and test",
-        ],
-        [
-            n,
-            "GX gate",
-            _s(s["gx_s"]),
-            _s(s["gx_sql_s"]),
-            f"{s['gx_s'] / s['gx_sql_s']:.1f}×",
-            "one SQL query per suite, flagging the rows GX flags",
-        ],
-        [
+            2,
+        ),
+        _vs(n, "GX gate", s["gx_s"], s["gx_sql_s"], "one SQL query per suite, flagging the rows GX flags", 1),
+        _vs(
             n,
             "summary",
-            _s(s["summary_s"]),
-            _s(s["summary_bare_s"]),
-            f"{s['summary_s'] / s['summary_bare_s']:.1f}×",
+            s["summary_s"],
+            s["summary_bare_s"],
             "polars: read marts, latest value per column, write",
-        ],
-        [
+            1,
+        ),
+        _vs(
             n,
             "whole pipeline (no demo generation)",
-            _s(s["wall_without_generation_s"]),
-            _s(s["bare_total_s"]),
-            f"{s['wall_without_generation_s'] / s['bare_total_s']:.2f}×",
+            s["wall_without_generation_s"],
+            s["bare_total_s"],
             "the four bare rows above",
-        ],
+            2,
+        ),
     ]
