@@ -12,6 +12,7 @@ the series keeps the status of its last real load. `SourceSettings.force_refetch
 """
 
 import datetime as dt
+from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
@@ -20,6 +21,7 @@ from assets import raw
 from assets.markdown import md_table
 from assets.sources import fred, genai_prices, imf, openrouter, worldbank, yahoo
 from assets.sources.base import Connector, SeriesMissing, SourceError, Window
+from assets.sources.bodies import BodySource
 from orchestration.catalog import DEMO_START, Series, load_catalog
 from orchestration.freshness import load_freshness
 from orchestration.resources import SourceSettings, WarehouseResource
@@ -125,38 +127,53 @@ def _series_metadata(con, connector: Connector, run_id: str) -> pl.DataFrame:
     ).pl()
 
 
+def _fetch_and_parse(
+    context,
+    connector: Connector,
+    due: list[Series],
+    last: dict[str, dt.date],
+    mode: str,
+    as_of: dt.date,
+    bodies: BodySource,
+    failures: list[raw.Failure],
+) -> Iterator[raw.Parsed]:
+    """Each due series fetched and parsed in turn; a source error is logged and kept in `failures`."""
+    for series in due:
+        window = fetch_window(series, last.get(series.key), as_of, mode)
+        try:
+            body = bodies.get(connector, series, window)
+            yield raw.Parsed(body, connector.parse(body))
+        except SourceError as exc:
+            status = "missing" if isinstance(exc, SeriesMissing) else "failed"
+            context.log.warning(f"{status}: {exc}")
+            failures.append(raw.Failure(series.key, status, str(exc), bodies.origin))
+
+
 def ingest(
     context, connector: Connector, warehouse: WarehouseResource, sources: SourceSettings
 ) -> dg.MaterializeResult:
-    """Fetch, parse and load every series of one source; shared by all ingest assets."""
+    """Fetch, parse and load every series of one source; shared by all ingest assets.
+
+    Bodies stream into the load (`raw.load`), which merges them a batch at a time inside its one
+    transaction, so memory holds one batch of bodies, not the whole source.
+    """
     mode, as_of, reference = sources.resolved_mode(), sources.as_of_date(), sources.reference_date()
-    with warehouse.connect() as con:
+    failures: list[raw.Failure] = []
+    with warehouse.connect() as con, sources.bodies() as bodies:
         last = _last_loaded(con, connector)
         succeeded = _last_success(con, connector.source)
-    due, skipped = _split_due(context, connector, succeeded, reference, sources.refetch_everything())
-    parsed: list[raw.Parsed] = []
-    failures: list[raw.Failure] = []
-    with sources.bodies() as bodies:
-        for series in due:
-            window = fetch_window(series, last.get(series.key), as_of, mode)
-            try:
-                body = bodies.get(connector, series, window)
-                parsed.append(raw.Parsed(body, connector.parse(body)))
-            except SourceError as exc:
-                status = "missing" if isinstance(exc, SeriesMissing) else "failed"
-                context.log.warning(f"{status}: {exc}")
-                failures.append(raw.Failure(series.key, status, str(exc), bodies.origin))
-    with warehouse.connect() as con:
+        due, skipped = _split_due(context, connector, succeeded, reference, sources.refetch_everything())
+        parsed = _fetch_and_parse(context, connector, due, last, mode, as_of, bodies, failures)
         raw.load(con, connector, parsed, failures, context.run.run_id, as_of=reference, skipped=skipped)
         table = raw.ident(connector.table)
         total = con.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
         per_series = _series_metadata(con, connector, context.run.run_id)
     loaded = per_series.filter(pl.col("status") == "loaded")
-    origins = sorted({p.body.origin for p in parsed}) or [bodies.origin]
+    origins = sorted(set(loaded["origin"].to_list())) or [bodies.origin]
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(total),
-            "series_loaded": len(parsed),
+            "series_loaded": len(loaded),
             "series_failed": dg.MetadataValue.json([f.series_id for f in failures]),
             "series_skipped": dg.MetadataValue.json(skipped),
             "rows_new": int(loaded["rows_new"].sum() or 0),

@@ -117,3 +117,35 @@ def test_a_load_merged_in_batches_stores_and_counts_what_one_merge_would(tmp_pat
         results.append((sorted(stats, key=lambda s: s.series_id), rows))
     assert [len(b) for b in raw._batches(bodies, 4)] == [1, 1, 1]
     assert results[0] == results[1] and len(results[0][1]) == 9
+
+
+def test_a_streamed_load_merges_as_it_goes_and_a_late_failure_undoes_every_batch(con, monkeypatch):
+    def fetched(series: str) -> raw.Parsed:
+        b = Body(
+            "fred", series, "csv", BODY.replace("DTWEXBGS", series).encode(), "replay", NOW, "test://fred"
+        )
+        return raw.Parsed(b, fred.parse(b))
+
+    pulled: list[str] = []
+    merged_after: list[int] = []
+    upsert = raw.upsert
+
+    def counting_upsert(*args):
+        merged_after.append(len(pulled))
+        return upsert(*args)
+
+    def bodies():
+        for series in ("DTWEXBGS", "DEXCHUS", "SP500"):
+            pulled.append(series)
+            yield fetched(series)
+        raise RuntimeError("connection reset while fetching the fourth series")
+
+    monkeypatch.setattr(raw, "UPSERT_BATCH_ROWS", 4)  # one body (3 rows) per merge
+    monkeypatch.setattr(raw, "upsert", counting_upsert)
+    with pytest.raises(RuntimeError, match="fourth series"):
+        raw.load(con, fred.CONNECTOR, bodies(), [], run_id="r1")
+    # Each body was merged once the next one arrived, not after all were held in memory...
+    assert merged_after == [2, 3]
+    # ...and the failure rolled back the batches already merged, audit included.
+    assert con.execute("select count(*) from raw.fred_observations").fetchall() == [(0,)]
+    assert con.execute("select count(*) from raw.load_audit").fetchall() == [(0,)]

@@ -54,3 +54,10 @@ def test_publishing_makes_no_file_copy_of_a_remote_warehouse(monkeypatch, tmp_pa
     )
     assert "not a local file" in result.metadata["published"]
     assert not (tmp_path / "published").exists()
+
+
+def test_dbt_duckdb_memory_is_capped_unless_raised_in_the_environment(tmp_path):
+    path = str(tmp_path / "warehouse.duckdb")
+    assert dbt_credentials({"WAREHOUSE_PATH": path}).config_options["memory_limit"] == "1500MB"
+    raised = dbt_credentials({"WAREHOUSE_PATH": path, "THESIS_DBT_MEMORY_LIMIT": "8GB"})
+    assert raised.config_options["memory_limit"] == "8GB"

@@ -1,6 +1,7 @@
 """What every connector shares: the body it fetched, the errors it raises, and the Connector contract."""
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -56,8 +57,9 @@ class Body:
     fetched_at: dt.datetime
     url: str
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
+        # Cached: the raw layer asks for it once per row batch and once for the audit.
         return hashlib.sha256(self.content).hexdigest()
 
     def text(self) -> str:
