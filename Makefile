@@ -42,7 +42,8 @@ $(UV):
 
 # --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on our build machines) Python never caches
 # bytecode, and every import of dagster, dbt and GX would recompile them: 2-2.5x slower start-ups.
-$(RUNTIME_STAMP): requirements.lock | $(UV)
+# pyproject.toml too: the editable install maps only the packages it lists (a new package needs it).
+$(RUNTIME_STAMP): requirements.lock pyproject.toml | $(UV)
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes -r requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@

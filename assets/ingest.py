@@ -6,7 +6,7 @@ A series that fails (HTTP error, a body that is not data, a snapshot without it)
 as stale. Only a failure of the warehouse itself fails the asset (and is retried).
 
 Slow series are not asked for again while their last successful load is recent enough for
-their frequency (`orchestration/freshness.yaml`: quarterly and annual at most weekly, monthly at
+their frequency (`config/freshness.yaml`: quarterly and annual at most weekly, monthly at
 most daily, daily series on every run). A skip is audited as `skipped`: it is not a failure and
 the series keeps the status of its last real load. `SourceSettings.force_refetch` fetches all.
 """
@@ -22,8 +22,8 @@ from assets.markdown import md_table
 from assets.sources import fred, genai_prices, imf, openrouter, worldbank, yahoo
 from assets.sources.base import Connector, SeriesMissing, SourceError, Window
 from assets.sources.bodies import BodySource
-from orchestration.catalog import DEMO_START, Series, load_catalog
-from orchestration.freshness import load_freshness
+from config.catalog import DEMO_START, Series, load_catalog
+from config.freshness import load_freshness
 from orchestration.resources import SourceSettings, WarehouseResource
 
 CONNECTORS: tuple[Connector, ...] = (

@@ -23,7 +23,7 @@ import polars as pl
 
 from assets.markdown import md_table
 from assets.thesis import DEMO_NOTE, STATUS_SCORE, fmt
-from orchestration.thesis_config import Thesis
+from config.theses import Thesis
 
 REPORT_NAME = "thesis_report.md"
 # (mart, column, label) of the rebased market chart.

@@ -5,14 +5,14 @@ stale, truncated or corrupted mart never reaches a verdict; when a gate fails th
 not run and the previous summary stays as it was.
 
 Each run writes today's summary and its snapshot in `marts.thesis_summary_history`; recomputes,
-point in time, every month-end of the last `history.backfill_months` (thesis.yaml) whose
+point in time, every month-end of the last `history.backfill_months` (the thesis file) whose
 snapshot no run computed on its own day (`backfilled = true`; a snapshot computed on its day is
 the record and is never replaced); recomputes `marts.thesis_status_flips` over the whole
 history; and renders the report (`assets/report.py`). The backfill runs inside the daily asset
 because it is cheap (pure polars on the marts already in memory: 36 month-ends in 0.4-1.1 s on
 2 cores) and needs no partitions or launch config: `make run`, the schedule and "Materialize" in
 the UI all keep the history complete, backfilled snapshots follow the marts' revisions and
-thesis.yaml's edits, and a rerun writes the same rows.
+the thesis file's edits, and a rerun writes the same rows.
 
 Contract with the alert sensors (`orchestration/sensors.py`), to keep through any rework: every
 materialization carries the metadata key `status_flips`, a JSON list of
@@ -33,9 +33,9 @@ from assets.markdown import md_table
 from assets.raw import ident
 from assets.report import render_report
 from assets.thesis import SUMMARY_SCHEMA, SeriesLoad, evaluate
+from config.theses import load_thesis
 from expectations.suites import SUITES
 from orchestration.resources import SourceSettings, WarehouseResource, data_dir
-from orchestration.thesis_config import load_thesis
 
 STATUS_FLIPS_KEY = "status_flips"
 

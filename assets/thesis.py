@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from orchestration.thesis_config import AllOf, Condition, Metric, Scoring, Thesis
+from config.theses import AllOf, Condition, Metric, Scoring, Thesis
 
 STATUSES = ("confirms", "neutral", "contradicts", "stale", "no_data")
 STATUS_SCORE = {"confirms": 1.0, "neutral": 0.0, "contradicts": -1.0}

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from orchestration.catalog import CATALOG_PATH, parse_catalog
+from config.catalog import CATALOG_PATH, parse_catalog
 
 PREFIX = "BENCH"
 

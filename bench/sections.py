@@ -17,7 +17,7 @@ from pathlib import Path
 from bench import sandbox
 from bench.catalog import write_catalog
 from bench.runs import DBT_PROJECT, Runner
-from orchestration.catalog import DEMO_START
+from config.catalog import DEMO_START
 
 # The small-scale as-of date: fixed, so every run loads the same rows.
 SMALL_AS_OF = dt.date(2026, 6, 30)

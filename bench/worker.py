@@ -55,7 +55,7 @@ def _demo_bodies(as_of: dt.date, clock: Clock) -> list[tuple[object, list]]:
     from assets.ingest import CONNECTORS, fetch_window
     from assets.sources import genai_prices
     from assets.sources.bodies import DemoBodies
-    from orchestration.catalog import load_catalog
+    from config.catalog import load_catalog
 
     demo, out = DemoBodies(), []
     for connector in CONNECTORS:

@@ -4,7 +4,7 @@ For every catalog series of the source, the latest observation (a row that has a
 compared with the run's reference date, `SourceSettings.reference_date()`: today in live mode,
 the snapshot's recording date in replay, and the as-of date in demo, so the demo calendar is
 judged by the same rule. A series whose latest observation is older than its frequency's
-allowance (`max_lag_days` in `orchestration/freshness.yaml`), or that was never loaded, is stale.
+allowance (`max_lag_days` in `config/freshness.yaml`), or that was never loaded, is stale.
 The check then fails at severity WARN: visible in the UI, blocking nothing (the summary applies
 its own age rule per metric).
 """
@@ -20,8 +20,8 @@ from assets import raw
 from assets.ingest import CONNECTORS
 from assets.markdown import md_table
 from assets.sources.base import Connector
-from orchestration.catalog import Series, load_catalog
-from orchestration.freshness import FreshnessPolicy, load_freshness
+from config.catalog import Series, load_catalog
+from config.freshness import FreshnessPolicy, load_freshness
 from orchestration.resources import SourceSettings, WarehouseResource
 
 
@@ -72,7 +72,7 @@ def _build(connector: Connector) -> dg.AssetChecksDefinition:
         blocking=False,
         pool="warehouse",
         description=f"Every {connector.source} series has an observation recent enough for its "
-        "frequency (orchestration/freshness.yaml), judged against the run's reference date. "
+        "frequency (config/freshness.yaml), judged against the run's reference date. "
         "Warns; never blocks.",
     )
     def _check(warehouse: WarehouseResource, sources: SourceSettings) -> dg.AssetCheckResult:

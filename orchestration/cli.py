@@ -181,7 +181,7 @@ def _print_summary(published: Path) -> None:
             where row_type in ('pillar', 'verdict')
             """
         ).pl()
-    # Pillars in thesis.yaml's order (the table's), the verdict last.
+    # Pillars in the thesis file's order (the table's), the verdict last.
     rows = rows.sort(pl.col("row_type") == "verdict", maintain_order=True)
     print(f"Thesis summary as of {rows['as_of'][0]} (data origin: {rows['origin'][-1]})\n")
     print(summary_table(rows))

@@ -121,7 +121,7 @@ class SourceSettings(dg.ConfigurableResource):
     force_refetch: bool | None = Field(
         default=None,
         description="Fetch every series, even one loaded recently enough for its frequency "
-        "(orchestration/freshness.yaml). Default: $THESIS_FORCE_REFETCH (1/true), else false.",
+        "(config/freshness.yaml). Default: $THESIS_FORCE_REFETCH (1/true), else false.",
     )
 
     def resolved_mode(self) -> str:

@@ -12,7 +12,7 @@ from assets.sources.base import Window
 from assets.sources.bodies import DemoBodies
 from bench import events, proc, report
 from bench.catalog import synthetic_id, write_catalog
-from orchestration.catalog import CATALOG_ENV, load_catalog
+from config.catalog import CATALOG_ENV, load_catalog
 
 
 def test_a_widened_catalog_is_read_at_run_time_and_its_series_parse_as_yahoo_bars(tmp_path, monkeypatch):

@@ -8,9 +8,9 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
+from config.theses import load_thesis
 from expectations.suites import SUITES
 from orchestration.definitions import defs
-from orchestration.thesis_config import load_thesis
 from tests.conftest import PROJECT_ROOT
 
 

@@ -10,9 +10,9 @@ from assets import raw
 from assets.ingest import CONNECTORS, ingest_assets
 from assets.sources import fred
 from assets.sources.base import Body
+from config.catalog import Series, load_catalog
+from config.freshness import FreshnessConfigError, load_freshness, parse_freshness
 from expectations.freshness import assess, freshness_checks, latest_observations
-from orchestration.catalog import Series, load_catalog
-from orchestration.freshness import FreshnessConfigError, load_freshness, parse_freshness
 from orchestration.resources import SourceSettings, WarehouseResource
 from tests.conftest import NOW
 

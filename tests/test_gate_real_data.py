@@ -1,6 +1,6 @@
 """The gate on real data: FRED and Yahoo payloads replayed through ingest and dbt raise no
 blocking failure, and the cross-checks are measured on thousands of real days (the tolerances
-in expectations/gate.yaml were calibrated on these files)."""
+in config/gate.yaml were calibrated on these files)."""
 
 import datetime as dt
 import shutil

@@ -10,14 +10,14 @@ import sys
 import duckdb
 import pytest
 
+from config.catalog import load_catalog
+from config.freshness import FRESHNESS_PATH, load_freshness, parse_freshness
+from config.gate import GATE_PATH, Allowances, GateConfigError, load_allowances, parse_gate
 from expectations.benchmark import generate_prices, twin_flags
 from expectations.gx_runner import Validator, _prune, validate
-from expectations.settings import Allowances, GateConfigError, load_allowances, parse_gate
 from expectations.suites import SERIES_SUITES, SUITES
 from expectations.suites.price_series import price_series
 from expectations.suites.spec import SuiteInputs, spine_query
-from orchestration.catalog import load_catalog
-from orchestration.freshness import load_freshness, parse_freshness
 from tests.conftest import PROJECT_ROOT
 
 AS_OF = dt.date(2025, 3, 31)
@@ -39,13 +39,13 @@ def test_gate_settings_name_only_known_marts_and_series_and_reuse_the_freshness_
     assert allowances.frequency("synthetic/S00001") == "business_daily"
 
     # One number per frequency: changing freshness.yaml moves the gate's freshness too.
-    text = (PROJECT_ROOT / "orchestration" / "freshness.yaml").read_text()
+    text = FRESHNESS_PATH.read_text()
     looser = parse_freshness(text.replace("max_lag_days: 10 ", "max_lag_days: 12 "))
     assert Allowances(allowances.settings, load_catalog(), looser).max_lag_days("yahoo/^GSPC") == 12
 
 
 def test_a_bad_gate_file_is_refused_with_the_key_named():
-    text = (PROJECT_ROOT / "expectations" / "gate.yaml").read_text()
+    text = GATE_PATH.read_text()
     with pytest.raises(GateConfigError, match=r"max_row_drop"):
         parse_gate(text.replace("max_row_drop: 0.05", "max_row_drop: 2"))
     with pytest.raises(GateConfigError, match=r"max_gap_days.*weekly"):

@@ -10,10 +10,10 @@ import pytest
 from assets.ingest import RAW_TABLES, fetch_due, ingest_assets
 from assets.summary import read_loads
 from assets.thesis import evaluate_condition
-from orchestration.catalog import load_catalog
-from orchestration.freshness import load_freshness
+from config.catalog import load_catalog
+from config.freshness import load_freshness
+from config.theses import Metric
 from orchestration.resources import SourceSettings, WarehouseResource
-from orchestration.thesis_config import Metric
 
 DAY = dt.date(2026, 11, 24)
 

@@ -7,8 +7,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from config.theses import load_thesis
 from orchestration.definitions import defs
-from orchestration.thesis_config import load_thesis
 
 pytestmark = pytest.mark.e2e
 

@@ -19,7 +19,7 @@ from assets.ingest import CONNECTORS
 from assets.sources import fred
 from assets.sources.base import HttpRequest, SourceError, Window
 from assets.sources.http import HttpClient
-from orchestration.catalog import load_catalog
+from config.catalog import load_catalog
 from orchestration.definitions import defs
 from orchestration.resources import DBT_PROJECT_DIR, PROJECT_ROOT
 

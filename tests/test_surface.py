@@ -12,7 +12,7 @@ import yaml
 from assets import raw
 from assets.sources import fred
 from assets.sources.base import Body
-from orchestration.catalog import CATALOG_PATH, CatalogError, parse_catalog
+from config.catalog import CATALOG_PATH, CatalogError, parse_catalog
 from tests.conftest import NOW, PROJECT_ROOT, dev_command
 
 SKIPPED_DIRS = {".venv", ".git", "target", "dbt_packages", "node_modules", "__pycache__", ".ruff_cache"}
@@ -111,6 +111,6 @@ def test_the_yaml_check_catches_every_unsafe_form():
 
 def test_every_yaml_load_in_the_codebase_is_safe_load():
     sources = python_sources()
-    assert PROJECT_ROOT / "orchestration" / "catalog.py" in sources
+    assert PROJECT_ROOT / "config" / "catalog.py" in sources
     offenders = {str(p.relative_to(PROJECT_ROOT)): unsafe_yaml_calls(p.read_text()) for p in sources}
     assert {path: lines for path, lines in offenders.items() if lines} == {}

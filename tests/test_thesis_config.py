@@ -1,4 +1,4 @@
-"""thesis.yaml: the real file loads and cites the essay; a bad file is refused with an error that
+"""The thesis file: the real one loads and cites the essay; a bad file is refused with an error that
 names the key and the problem."""
 
 import re
@@ -6,7 +6,7 @@ import re
 import pytest
 import yaml
 
-from orchestration.thesis_config import (
+from config.theses import (
     THESIS_PATH,
     AllOf,
     ThesisConfigError,
@@ -149,7 +149,7 @@ def test_the_thesis_tests_six_pillars_on_the_six_marts():
     ]
 
 
-def test_every_threshold_in_thesis_yaml_carries_a_comment_citing_the_essay():
+def test_every_threshold_in_the_thesis_file_carries_a_comment_citing_the_essay():
     lines = THESIS_PATH.read_text().splitlines()
     thresholds = [i for i, line in enumerate(lines) if re.match(r"\s+threshold:", line)]
     assert len(thresholds) == sum(

@@ -17,7 +17,7 @@ from assets.thesis import (
     evaluate_all_of,
     evaluate_condition,
 )
-from orchestration.thesis_config import AllOf, Metric, Scoring, conditions, load_thesis, parse_thesis
+from config.theses import AllOf, Metric, Scoring, conditions, load_thesis, parse_thesis
 from tests.thesis_marts import all_marts
 
 D = dt.date(2026, 11, 24)

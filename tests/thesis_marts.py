@@ -13,8 +13,8 @@ import zlib
 import duckdb
 import polars as pl
 
+from config.theses import mart_schemas
 from orchestration.resources import CONNECTION_CONFIG
-from orchestration.thesis_config import mart_schemas
 
 START = dt.date(2021, 1, 1)
 # How each mart's `date` steps: daily marts every day, monthly ones on the 1st, annual on 1 Jan.
@@ -71,7 +71,7 @@ def all_marts(end: dt.date) -> dict[str, pl.DataFrame]:
 def write_warehouse(path, end: dt.date, failed: tuple[str, ...] = (), origin: str = "demo") -> None:
     """A warehouse file holding the marts up to `end` and a raw.load_audit in which every
     series the thesis cites loaded (with `origin`), except those in `failed`."""
-    from orchestration.thesis_config import conditions, load_thesis
+    from config.theses import conditions, load_thesis
 
     refs = {
         s for p in load_thesis().pillars.values() for m in p.metrics for c in conditions(m) for s in c.sources

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from assets.sources.base import Body, Connector, SeriesMissing, SourceError, Window
 from assets.sources.http import HttpClient, redact
-from orchestration.catalog import Series
+from config.catalog import Series
 
 # The body formats a snapshot may hold, in the order replay looks for them.
 SNAPSHOT_EXTS = ("json", "csv")

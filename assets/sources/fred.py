@@ -25,7 +25,7 @@ from assets.sources.base import (
     check_observations,
     not_data,
 )
-from orchestration.catalog import Series
+from config.catalog import Series
 
 SOURCE = "fred"
 CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
@@ -175,7 +175,7 @@ def _table(
 ) -> pa.Table:
     if not rows:
         raise SourceError(SOURCE, body.key, "no observations in the body (header only)", empty_at)
-    from orchestration.catalog import load_catalog
+    from config.catalog import load_catalog
 
     try:
         positive = load_catalog().get(SOURCE, body.key).positive

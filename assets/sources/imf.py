@@ -31,7 +31,7 @@ from assets.sources.base import (
     check_observations,
     not_data,
 )
-from orchestration.catalog import Series
+from config.catalog import Series
 
 SOURCE = "imf"
 SDMX_URL = "https://api.imf.org/external/sdmx/2.1/data/IMF.STA,COFER/G001.AFXRA.CI_USD.SHRO_PT.Q"

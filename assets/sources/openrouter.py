@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from assets.sources import genai_prices
 from assets.sources.base import Body, Connector, HttpRequest, SourceError, Window
-from orchestration.catalog import Series
+from config.catalog import Series
 
 SOURCE = "openrouter"
 MODELS_URL = "https://openrouter.ai/api/v1/models"

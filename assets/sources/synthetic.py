@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from orchestration.catalog import DEMO_START, Series
+from config.catalog import DEMO_START, Series
 
 # Periods per year for the step size of each frequency; daily grids step once per calendar day.
 _STEPS_PER_YEAR = {"daily_grid": 365.0, "weekly": 52.0, "monthly": 12.0, "quarterly": 4.0, "annual": 1.0}
@@ -87,7 +87,7 @@ def _shocks_for(seed_key: str, grid: str, n: int) -> np.ndarray:
 
 @functools.cache
 def _params_by_seed() -> Mapping[str, Mapping[str, Any]]:
-    from orchestration.catalog import load_catalog
+    from config.catalog import load_catalog
 
     return {s.demo.get("seed", s.id): s.demo for s in load_catalog().series}
 

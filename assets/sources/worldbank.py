@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from assets.sources import synthetic
 from assets.sources.base import Body, Connector, HttpRequest, SourceError, Window, check_observations
-from orchestration.catalog import Series, load_catalog
+from config.catalog import Series, load_catalog
 
 SOURCE = "worldbank"
 API_URL = "https://api.worldbank.org/v2/country/all/indicator/{indicator}"

@@ -24,7 +24,7 @@ import pyarrow as pa
 from assets.sources import yahoo_demo
 from assets.sources.base import Body, Connector, HttpRequest, SourceError, Window, check_columns
 from assets.sources.http import BROWSER_USER_AGENT
-from orchestration.catalog import Series
+from config.catalog import Series
 
 SOURCE = "yahoo"
 CHART_URL = "https://query1.finance.yahoo.com/v8/finance/chart/{symbol}"

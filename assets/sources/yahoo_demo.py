@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from assets.sources import synthetic
 from assets.sources.base import Window
-from orchestration.catalog import Series
+from config.catalog import Series
 
 VALID_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
 

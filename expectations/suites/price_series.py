@@ -14,7 +14,7 @@ Yahoo BTC-USD: the cross-checks of the equities and crypto spines).
 from typing import Any
 
 from assets.raw import ident
-from expectations.settings import Allowances
+from config.gate import Allowances
 from expectations.suites.spec import Suite, SuiteInputs, at_least, between, completeness
 
 RELATION = "staging.int_prices__daily"
@@ -210,7 +210,7 @@ def price_series(inputs: SuiteInputs, relation: str = RELATION) -> Suite:
                 "max_lag_days",
                 "lag_days",
                 "the latest observation is recent enough for the series' frequency "
-                "(orchestration/freshness.yaml); warns: each mart's spine freshness blocks where a "
+                "(config/freshness.yaml); warns: each mart's spine freshness blocks where a "
                 "verdict depends on it, and one lagging series of thousands should not",
                 severity="warn",
                 evidence=("last_date",),

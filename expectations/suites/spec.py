@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from assets.raw import ident
-from expectations.settings import Allowances, load_allowances
+from config.gate import Allowances, load_allowances
 
 Severity = Literal["error", "warn"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from assets.sources import fred, imf, openrouter, worldbank, yahoo
 from assets.sources.base import Body, Connector, Window
-from orchestration.catalog import load_catalog
+from config.catalog import load_catalog
 from tests.bad_input import mutations as m
 from tests.conftest import FIXTURES, NOW
 

@@ -11,7 +11,7 @@ from assets.sources import fred, imf
 from assets.sources.base import Body, SourceError, Window
 from assets.sources.bodies import DemoBodies, LiveBodies, ReplayBodies, write_snapshot
 from assets.sources.http import HttpClient
-from orchestration.catalog import load_catalog
+from config.catalog import load_catalog
 from tests.conftest import NOW
 
 CATALOG = load_catalog()

@@ -212,7 +212,7 @@ def test_bad_bodies_are_rejected_naming_source_series_and_place(content, ext, me
 
 
 def test_request_is_keyless_csv_without_a_key_and_json_with_one():
-    from orchestration.catalog import load_catalog
+    from config.catalog import load_catalog
 
     series = load_catalog().get("fred", "DTWEXBGS")
     window = fred.Window(dt.date(2025, 1, 1), dt.date(2025, 2, 1))
@@ -223,7 +223,7 @@ def test_request_is_keyless_csv_without_a_key_and_json_with_one():
 
 
 def test_demo_body_is_fredgraph_csv_that_the_real_parser_reads():
-    from orchestration.catalog import load_catalog
+    from config.catalog import load_catalog
 
     series = load_catalog().get("fred", "CPIAUCSL")
     content = fred.demo(series, fred.Window(dt.date(2025, 1, 1), dt.date(2026, 11, 24)))

@@ -13,7 +13,7 @@ from assets.sources import imf
 from assets.sources.base import Body, SourceError, Window
 from assets.sources.bodies import LiveBodies
 from assets.sources.http import HttpClient
-from orchestration.catalog import load_catalog
+from config.catalog import load_catalog
 from tests.conftest import FIXTURES, NOW
 
 HEADER = "DATAFLOW,COUNTRY,INDICATOR,FXR_CURRENCY,TYPE_OF_TRANSFORMATION,FREQUENCY,TIME_PERIOD,OBS_VALUE"

@@ -13,7 +13,7 @@ from assets.ingest import ingest_assets
 from assets.sources import openrouter
 from assets.sources.base import Body, SourceError, Window
 from assets.sources.bodies import DemoBodies
-from orchestration.catalog import load_catalog
+from config.catalog import load_catalog
 from orchestration.resources import SourceSettings, WarehouseResource
 from tests.conftest import NOW
 

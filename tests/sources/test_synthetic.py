@@ -4,7 +4,7 @@ import datetime as dt
 
 from assets.sources import fred, synthetic
 from assets.sources.base import Window
-from orchestration.catalog import load_catalog
+from config.catalog import load_catalog
 
 
 def test_extending_the_end_date_adds_values_and_never_changes_old_ones():

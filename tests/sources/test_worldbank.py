@@ -18,7 +18,7 @@ from assets.sources import worldbank, worldbank_countries
 from assets.sources.base import Body, SourceError, Window
 from assets.sources.bodies import LiveBodies, ReplayBodies
 from assets.sources.http import HttpClient
-from orchestration.catalog import load_catalog
+from config.catalog import load_catalog
 from orchestration.resources import DBT_PROJECT_DIR, dbt_executable
 from tests.conftest import NOW
 

@@ -16,7 +16,7 @@ from assets.sources import fred, synthetic, yahoo, yahoo_demo
 from assets.sources.base import Body, SourceError, Window
 from assets.sources.bodies import LiveBodies
 from assets.sources.http import BROWSER_USER_AGENT, HttpClient
-from orchestration.catalog import load_catalog
+from config.catalog import load_catalog
 from orchestration.resources import SourceSettings, WarehouseResource
 from tests.conftest import NOW
 

@@ -1,4 +1,4 @@
-"""The thesis configuration (`thesis.yaml`): loaded and validated, with errors that name the key.
+"""The thesis configuration (`theses/<name>.yaml`): loaded and validated, with errors that name the key.
 
 Validation goes beyond types: every mart and column a metric names must exist in the marts'
 dbt contracts (`dbt_project/models/marts/*/_*.yml`, enforced by dbt, so the YAML is the table),
@@ -26,9 +26,11 @@ from pydantic import (
     model_validator,
 )
 
-from orchestration.catalog import load_catalog
+from config.catalog import load_catalog
 
-THESIS_PATH = Path(__file__).with_name("thesis.yaml")
+# One YAML file per thesis. For now one thesis is read: THESIS_PATH, the default of load_thesis.
+THESES_DIR = Path(__file__).with_name("theses")
+THESIS_PATH = THESES_DIR / "american_exceptionalism.yaml"
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 NAME = r"^[a-z][a-z0-9_]*$"
 NUMERIC_TYPES = {"double", "float", "bigint", "integer", "int", "decimal", "numeric", "real", "hugeint"}
@@ -37,7 +39,7 @@ TEMPLATE_FIELDS = {"value", "threshold", "band", "date", "window", "baseline", "
 
 
 class ThesisConfigError(ValueError):
-    """thesis.yaml is invalid; the message names each offending key and its problem."""
+    """A thesis file is invalid; the message names each offending key and its problem."""
 
 
 def _suggest(name: str, known: set[str]) -> str:
@@ -252,7 +254,7 @@ def _where(raw: Any, loc: tuple) -> str:
 
 def parse_thesis(
     text: str,
-    origin: str = "thesis.yaml",
+    origin: str = "thesis file",
     marts: dict[str, dict[str, str]] | None = None,
     series: frozenset[str] | None = None,
 ) -> Thesis:

@@ -1,7 +1,7 @@
 """The gate's numbers (`gate.yaml`), loaded and validated, and the allowances the suites read.
 
 Freshness allowances are not duplicated here: a series' `max_lag_days` is its catalog
-frequency's in `orchestration/freshness.yaml`; `gate.yaml` only adds what the gate alone needs
+frequency's in `config/freshness.yaml`; `gate.yaml` only adds what the gate alone needs
 (gaps, jumps, agreement tolerances) and per-mart overrides. No I/O beyond the YAML files.
 """
 
@@ -12,9 +12,9 @@ from typing import get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orchestration.catalog import Catalog, Frequency, load_catalog
-from orchestration.freshness import FreshnessPolicy, load_freshness
-from orchestration.yaml_config import parse_yaml_model
+from config.catalog import Catalog, Frequency, load_catalog
+from config.freshness import FreshnessPolicy, load_freshness
+from config.loading import parse_yaml_model
 
 GATE_PATH = Path(__file__).with_name("gate.yaml")
 
@@ -83,7 +83,7 @@ class Allowances:
 
     def max_lag_days(self, ref: str | None, mart: str | None = None, column: str | None = None) -> int:
         """Days the latest date may lag the reference date: the mart's override for the column,
-        else the catalog frequency's `max_lag_days` (orchestration/freshness.yaml)."""
+        else the catalog frequency's `max_lag_days` (config/freshness.yaml)."""
         override = self.settings.marts.get(mart or "", MartOverride()).max_lag_days.get(column or "")
         if override is not None:
             return override

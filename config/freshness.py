@@ -7,8 +7,8 @@ from typing import get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orchestration.catalog import Frequency
-from orchestration.yaml_config import parse_yaml_model
+from config.catalog import Frequency
+from config.loading import parse_yaml_model
 
 FRESHNESS_PATH = Path(__file__).with_name("freshness.yaml")
 

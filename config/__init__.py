@@ -1,0 +1,11 @@
+"""The configuration layer: every file a user edits, and the small package that validates them.
+
+The bottom layer of the project: `assets/`, `expectations/` and `orchestration/` read their
+settings through it, and it imports none of them (tests/test_layers.py keeps it so).
+
+- catalog.yaml, catalog.py: every series the warehouse loads (source, pillar, frequency, demo)
+- freshness.yaml, freshness.py: per frequency, how often to refetch and how old data may be
+- gate.yaml, gate.py: the quality gate's allowances (row drops, moves, gaps, agreement)
+- theses/<name>.yaml, theses.py: a thesis: its pillars, metrics, thresholds and weights
+- loading.py: a YAML file read into a pydantic model, with errors that name the key
+"""
