@@ -12,7 +12,9 @@ the series keeps the status of its last real load. `SourceSettings.force_refetch
 """
 
 import datetime as dt
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 import polars as pl
@@ -21,7 +23,8 @@ from assets import raw
 from assets.markdown import md_table
 from assets.sources import fred, genai_prices, imf, openrouter, worldbank, yahoo
 from assets.sources.base import Connector, SeriesMissing, SourceError, Window
-from assets.sources.bodies import BodySource
+from assets.sources.bodies import BodySource, DemoBodies, LiveBodies, ReplayBodies
+from assets.sources.http import HttpClient
 from config.catalog import DEMO_START, Series, load_catalog
 from config.freshness import load_freshness
 from orchestration.resources import SourceSettings, WarehouseResource
@@ -149,6 +152,29 @@ def _fetch_and_parse(
             failures.append(raw.Failure(series.key, status, str(exc), bodies.origin))
 
 
+@contextmanager
+def open_bodies(sources: SourceSettings) -> Iterator[BodySource]:
+    """The body source of the run's mode: synthetic (demo), a snapshot (replay) or HTTP (live)."""
+    mode = sources.resolved_mode()
+    if mode == "demo":
+        yield DemoBodies()
+        return
+    if mode == "replay":
+        snapshot = sources.snapshot_path()
+        if snapshot is None or not snapshot.is_dir():
+            raise dg.Failure(f"replay mode needs THESIS_SNAPSHOT_DIR to be a directory (got {snapshot})")
+        yield ReplayBodies(snapshot)
+        return
+    client = HttpClient(timeout=sources.http_timeout_s)
+    try:
+        # The key is read here, at run time, and never becomes run config: config is stored
+        # in the event log, and a key must not be stored anywhere.
+        key = os.environ.get("FRED_API_KEY") or None
+        yield LiveBodies(client, fred_api_key=key, record_dir=sources.record_path())
+    finally:
+        client.close()
+
+
 def ingest(
     context, connector: Connector, warehouse: WarehouseResource, sources: SourceSettings
 ) -> dg.MaterializeResult:
@@ -159,7 +185,7 @@ def ingest(
     """
     mode, as_of, reference = sources.resolved_mode(), sources.as_of_date(), sources.reference_date()
     failures: list[raw.Failure] = []
-    with warehouse.connect() as con, sources.bodies() as bodies:
+    with warehouse.connect() as con, open_bodies(sources) as bodies:
         last = _last_loaded(con, connector)
         succeeded = _last_success(con, connector.source)
         due, skipped = _split_due(context, connector, succeeded, reference, sources.refetch_everything())

@@ -20,8 +20,6 @@ from dagster_dbt import DbtCliResource
 from packaging.version import Version
 from pydantic import Field, PrivateAttr
 
-from assets.sources.bodies import BodySource, DemoBodies, LiveBodies, ReplayBodies, recorded_at
-from assets.sources.http import HttpClient
 from orchestration.warehouse_lock import WarehouseLock, lock_path, reap_dead_holder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -103,8 +101,25 @@ class WarehouseResource(dg.ConfigurableResource):
             con.close()
 
 
+# A snapshot's recording time, written by `assets.sources.bodies.write_snapshot`. It lives here,
+# with the settings, because the replay input's recording date is the run's reference date.
+RECORDED_AT = "RECORDED_AT"
+
+
+def recorded_at(directory: Path) -> dt.datetime | None:
+    """When a snapshot was recorded, from its RECORDED_AT file (None when absent)."""
+    marker = directory / RECORDED_AT
+    if not marker.is_file():
+        return None
+    stamp = dt.datetime.fromisoformat(marker.read_text().strip())
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
 class SourceSettings(dg.ConfigurableResource):
-    """Where source bodies come from: demo (synthetic, offline), live (HTTP) or replay (a snapshot)."""
+    """Where source bodies come from: demo (synthetic, offline), live (HTTP) or replay (a snapshot).
+
+    Settings only: the ingest asset opens the body source they choose (`assets.ingest.open_bodies`).
+    """
 
     mode: str | None = Field(
         default=None, description="demo, live or replay. Default: $THESIS_SOURCE_MODE, else demo."
@@ -135,7 +150,7 @@ class SourceSettings(dg.ConfigurableResource):
         forced = self.force_refetch
         if forced is None:
             forced = os.environ.get("THESIS_FORCE_REFETCH", "").strip().lower() in ("1", "true", "yes")
-        recording = self.resolved_mode() == "live" and self._dir(self.record_dir, "THESIS_RECORD_DIR")
+        recording = self.resolved_mode() == "live" and self.record_path()
         return forced or bool(recording)
 
     def as_of_date(self) -> dt.date:
@@ -145,38 +160,23 @@ class SourceSettings(dg.ConfigurableResource):
     def reference_date(self) -> dt.date:
         """The date freshness is judged against: the snapshot's recording date in replay mode."""
         if self.resolved_mode() == "replay":
-            snapshot = self._dir(self.snapshot_dir, "THESIS_SNAPSHOT_DIR")
+            snapshot = self.snapshot_path()
             stamp = recorded_at(snapshot) if snapshot else None
             if stamp is not None:
                 return stamp.date()
         return self.as_of_date()
 
+    def snapshot_path(self) -> Path | None:
+        """The replay input directory, if one is set."""
+        return self._dir(self.snapshot_dir, "THESIS_SNAPSHOT_DIR")
+
+    def record_path(self) -> Path | None:
+        """Where live mode records every body, if anywhere."""
+        return self._dir(self.record_dir, "THESIS_RECORD_DIR")
+
     def _dir(self, value: str | None, env: str) -> Path | None:
         chosen = value or os.environ.get(env)
         return _from_project(chosen) if chosen else None
-
-    @contextmanager
-    def bodies(self) -> Iterator[BodySource]:
-        mode = self.resolved_mode()
-        if mode == "demo":
-            yield DemoBodies()
-            return
-        if mode == "replay":
-            snapshot = self._dir(self.snapshot_dir, "THESIS_SNAPSHOT_DIR")
-            if snapshot is None or not snapshot.is_dir():
-                raise dg.Failure(f"replay mode needs THESIS_SNAPSHOT_DIR to be a directory (got {snapshot})")
-            yield ReplayBodies(snapshot)
-            return
-        client = HttpClient(timeout=self.http_timeout_s)
-        try:
-            # The key is read here, at run time, and never becomes run config: config is stored
-            # in the event log, and a key must not be stored anywhere.
-            key = os.environ.get("FRED_API_KEY") or None
-            yield LiveBodies(
-                client, fred_api_key=key, record_dir=self._dir(self.record_dir, "THESIS_RECORD_DIR")
-            )
-        finally:
-            client.close()
 
 
 class DbtResource(DbtCliResource):

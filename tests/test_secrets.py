@@ -133,7 +133,7 @@ def live_env(warehouse_env, tmp_path, monkeypatch) -> dict:
     def client(timeout: float) -> HttpClient:
         return HttpClient(timeout=timeout, sleep=sleeps.append, transport=httpx.MockTransport(mock))
 
-    monkeypatch.setattr("orchestration.resources.HttpClient", client)
+    monkeypatch.setattr("assets.ingest.HttpClient", client)
     for name, value in {
         "THESIS_SOURCE_MODE": "live",
         "FRED_API_KEY": KEY,

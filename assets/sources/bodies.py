@@ -22,6 +22,7 @@ from typing import Protocol
 from assets.sources.base import Body, Connector, SeriesMissing, SourceError, Window
 from assets.sources.http import HttpClient, redact
 from config.catalog import Series
+from orchestration.resources import RECORDED_AT, recorded_at
 
 # The body formats a snapshot may hold, in the order replay looks for them.
 SNAPSHOT_EXTS = ("json", "csv")
@@ -116,18 +117,6 @@ class ReplayBodies:
         raise SeriesMissing(
             connector.source, series.key, f"not in snapshot {folder}/ (looked for {series.key}.json/.csv)"
         )
-
-
-RECORDED_AT = "RECORDED_AT"
-
-
-def recorded_at(directory: Path) -> dt.datetime | None:
-    """When a snapshot was recorded, from its RECORDED_AT file (None when absent)."""
-    marker = directory / RECORDED_AT
-    if not marker.is_file():
-        return None
-    stamp = dt.datetime.fromisoformat(marker.read_text().strip())
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
 
 
 def write_snapshot(directory: Path, body: Body) -> Path:
