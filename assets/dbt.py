@@ -20,7 +20,7 @@ from dagster_dbt import (
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
 from assets.raw import ident
-from orchestration.resources import DBT_PROJECT_DIR, DbtResource, WarehouseResource, dbt_executable
+from config.resources import DBT_PROJECT_DIR, DbtResource, WarehouseResource, dbt_executable
 
 
 class VenvDbtProjectPreparer(DagsterDbtProjectPreparer):

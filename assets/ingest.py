@@ -27,7 +27,7 @@ from assets.sources.bodies import BodySource, DemoBodies, LiveBodies, ReplayBodi
 from assets.sources.http import HttpClient
 from config.catalog import DEMO_START, Series, load_catalog
 from config.freshness import load_freshness
-from orchestration.resources import SourceSettings, WarehouseResource
+from config.resources import SourceSettings, WarehouseResource
 
 CONNECTORS: tuple[Connector, ...] = (
     fred.CONNECTOR,

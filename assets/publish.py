@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.resources import CONNECTION_CONFIG, SourceSettings, WarehouseResource, data_dir
+from config.resources import CONNECTION_CONFIG, SourceSettings, WarehouseResource, data_dir
 
 RUN_INFO_DDL = """
 create table published.run_info (

@@ -33,9 +33,9 @@ from assets.markdown import md_table
 from assets.raw import ident
 from assets.report import render_report
 from assets.thesis import SUMMARY_SCHEMA, SeriesLoad, evaluate
+from config.resources import SourceSettings, WarehouseResource, data_dir
 from config.theses import load_thesis
 from expectations.suites import SUITES
-from orchestration.resources import SourceSettings, WarehouseResource, data_dir
 
 STATUS_FLIPS_KEY = "status_flips"
 

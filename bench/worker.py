@@ -36,7 +36,7 @@ class Clock:
 def _connect(path: Path):
     import duckdb
 
-    from orchestration.resources import CONNECTION_CONFIG
+    from config.resources import CONNECTION_CONFIG
 
     return duckdb.connect(str(path), config=dict(CONNECTION_CONFIG))
 

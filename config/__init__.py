@@ -8,4 +8,7 @@ settings through it, and it imports none of them (tests/test_layers.py keeps it 
 - gate.yaml, gate.py: the quality gate's allowances (row drops, moves, gaps, agreement)
 - theses/<name>.yaml, theses.py: a thesis: its pillars, metrics, thresholds and weights
 - loading.py: a YAML file read into a pydantic model, with errors that name the key
+- resources.py: the Dagster resources, read from the environment when a run starts: the
+  warehouse (WarehouseResource), where source bodies come from (SourceSettings), dbt (DbtResource)
+- warehouse_lock.py: the warehouse resource's lock, one run at a time on a warehouse file
 """

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import dagster as dg
 
 from assets.markdown import md_table
+from config.resources import SourceSettings, WarehouseResource, data_dir
 from expectations.suites import SERIES_SUITES, SUITES
 from expectations.suites.spec import Suite, SuiteInputs
-from orchestration.resources import SourceSettings, WarehouseResource, data_dir
 
 DOCS_DIR = "gx_docs"
 

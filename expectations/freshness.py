@@ -22,7 +22,7 @@ from assets.markdown import md_table
 from assets.sources.base import Connector
 from config.catalog import Series, load_catalog
 from config.freshness import FreshnessPolicy, load_freshness
-from orchestration.resources import SourceSettings, WarehouseResource
+from config.resources import SourceSettings, WarehouseResource
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import httpx
 from pydantic import Field
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
-from orchestration.resources import CONNECTION_CONFIG, data_dir
+from config.resources import CONNECTION_CONFIG, data_dir
 
 ALERTS_DDL = """
 create table if not exists alerts (

@@ -21,7 +21,7 @@ from typing import TextIO
 
 import polars as pl
 
-from orchestration.resources import data_dir
+from config.resources import data_dir
 
 _SHOWN = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EVALUATION", "STEP_UP_FOR_RETRY"}
 
@@ -210,8 +210,8 @@ def run() -> int:
     from dagster._core.utils import make_new_run_id
 
     from assets.publish import published_path
+    from config.resources import SourceSettings, WarehouseResource
     from orchestration.definitions import defs
-    from orchestration.resources import SourceSettings, WarehouseResource
 
     if not os.environ.get("DAGSTER_HOME"):
         print("DAGSTER_HOME is not set: run this through `make run`.", file=sys.stderr)
@@ -248,7 +248,7 @@ def run() -> int:
 def sql() -> int:
     """Open the published copy read-only in the DuckDB CLI (never the live file)."""
     from assets.publish import published_path
-    from orchestration.resources import WarehouseResource
+    from config.resources import WarehouseResource
 
     target = published_path(WarehouseResource())
     if not target.exists():

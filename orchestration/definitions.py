@@ -6,11 +6,11 @@ from assets.dbt import dbt_models, dbt_project
 from assets.ingest import ingest_assets
 from assets.publish import published_warehouse
 from assets.summary import thesis_summary
+from config.resources import DbtResource, SourceSettings, WarehouseResource, dbt_executable
 from expectations.checks import gx_checks
 from expectations.freshness import freshness_checks
 from orchestration.alerts import AlertResource
 from orchestration.jobs import thesis_daily_job
-from orchestration.resources import DbtResource, SourceSettings, WarehouseResource, dbt_executable
 from orchestration.schedules import thesis_daily_schedule
 from orchestration.sensors import thesis_run_failure_alert, thesis_status_flip_alert
 

@@ -74,7 +74,7 @@ def warehouse_env(tmp_path, monkeypatch) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def _manifest(_block_network):
     """The dbt manifest the definitions load; `make` builds it, this parses once if it is missing."""
-    from orchestration.resources import DBT_PROJECT_DIR, dbt_executable
+    from config.resources import DBT_PROJECT_DIR, dbt_executable
 
     if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
         subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, check=True)

@@ -18,7 +18,7 @@ from assets.raw import ident
 from assets.sources.base import Body, Connector, SourceError, Window
 from assets.sources.bodies import write_snapshot
 from config.catalog import load_catalog
-from orchestration.resources import SourceSettings, WarehouseResource
+from config.resources import SourceSettings, WarehouseResource
 from tests.bad_input import mutations as m
 from tests.bad_input.matrix import AS_OF, FORMATS, Case, Format
 from tests.conftest import NOW

@@ -10,8 +10,8 @@ import dagster as dg
 import pytest
 
 from assets.publish import published_path
+from config.resources import WarehouseResource
 from orchestration.definitions import defs
-from orchestration.resources import WarehouseResource
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e

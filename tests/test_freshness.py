@@ -12,8 +12,8 @@ from assets.sources import fred
 from assets.sources.base import Body
 from config.catalog import Series, load_catalog
 from config.freshness import FreshnessConfigError, load_freshness, parse_freshness
+from config.resources import SourceSettings, WarehouseResource
 from expectations.freshness import assess, freshness_checks, latest_observations
-from orchestration.resources import SourceSettings, WarehouseResource
 from tests.conftest import NOW
 
 REFERENCE = dt.date(2026, 11, 24)

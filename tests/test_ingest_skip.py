@@ -12,8 +12,8 @@ from assets.summary import read_loads
 from assets.thesis import evaluate_condition
 from config.catalog import load_catalog
 from config.freshness import load_freshness
+from config.resources import SourceSettings, WarehouseResource
 from config.theses import Metric
-from orchestration.resources import SourceSettings, WarehouseResource
 
 DAY = dt.date(2026, 11, 24)
 

@@ -15,7 +15,7 @@ import pytest
 
 from assets.dbt import dbt_models, dbt_project
 from assets.ingest import ingest_assets
-from orchestration.resources import DbtResource, SourceSettings, WarehouseResource, dbt_executable
+from config.resources import DbtResource, SourceSettings, WarehouseResource, dbt_executable
 
 pytestmark = pytest.mark.e2e
 

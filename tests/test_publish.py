@@ -8,7 +8,7 @@ import pytest
 
 from assets import publish as publish_module
 from assets.publish import publish, published_path
-from orchestration.resources import WarehouseResource
+from config.resources import WarehouseResource
 
 
 def write_version(warehouse: WarehouseResource, version: int) -> None:

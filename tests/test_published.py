@@ -12,9 +12,9 @@ import duckdb
 import pytest
 
 from assets.publish import publish, published_path
+from config.resources import CONNECTION_CONFIG, WarehouseResource
 from orchestration import cli
 from orchestration.definitions import defs
-from orchestration.resources import CONNECTION_CONFIG, WarehouseResource
 from tests.conftest import PROJECT_ROOT
 
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")

@@ -10,7 +10,7 @@ from dbt.config.renderer import ProfileRenderer
 from dbt_common.context import set_invocation_context
 
 from assets.publish import published_warehouse
-from orchestration.resources import DBT_PROJECT_DIR, SourceSettings, WarehouseResource
+from config.resources import DBT_PROJECT_DIR, SourceSettings, WarehouseResource
 
 TARGET = "md:thesis_warehouse"
 

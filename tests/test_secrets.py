@@ -20,8 +20,8 @@ from assets.sources import fred
 from assets.sources.base import HttpRequest, SourceError, Window
 from assets.sources.http import HttpClient
 from config.catalog import load_catalog
+from config.resources import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.definitions import defs
-from orchestration.resources import DBT_PROJECT_DIR, PROJECT_ROOT
 
 KEY = "abcdefghijklmnopqrstuvwxyz012345"  # FRED's format: 32 lower-case alphanumerics
 NEEDLES = sorted({KEY, quote(KEY, safe="")})

@@ -12,9 +12,9 @@ import pytest
 
 from assets.history import month_ends
 from assets.summary import thesis_summary
+from config.resources import SourceSettings, WarehouseResource
 from config.theses import load_thesis
 from orchestration import cli
-from orchestration.resources import SourceSettings, WarehouseResource
 from tests.thesis_marts import write_warehouse
 
 pytestmark = pytest.mark.e2e

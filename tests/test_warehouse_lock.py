@@ -10,8 +10,8 @@ import time
 import dagster as dg
 from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 
-from orchestration.resources import WarehouseResource
-from orchestration.warehouse_lock import Holder, WarehouseLock, lock_path, reap_dead_holder
+from config.resources import WarehouseResource
+from config.warehouse_lock import Holder, WarehouseLock, lock_path, reap_dead_holder
 
 
 class Log:
@@ -65,7 +65,7 @@ def test_a_holder_killed_with_sigkill_frees_the_lock_and_is_reported_dead(tmp_pa
             sys.executable,
             "-c",
             "import logging, pathlib, sys, time\n"
-            "from orchestration.warehouse_lock import WarehouseLock\n"
+            "from config.warehouse_lock import WarehouseLock\n"
             "WarehouseLock(pathlib.Path(sys.argv[1])).acquire('run-dead', logging.getLogger())\n"
             "print('held', flush=True)\n"
             "time.sleep(600)\n",

@@ -13,8 +13,8 @@ import zlib
 import duckdb
 import polars as pl
 
+from config.resources import CONNECTION_CONFIG
 from config.theses import mart_schemas
-from orchestration.resources import CONNECTION_CONFIG
 
 START = dt.date(2021, 1, 1)
 # How each mart's `date` steps: daily marts every day, monthly ones on the 1st, annual on 1 Jan.

@@ -22,7 +22,7 @@ from typing import Protocol
 from assets.sources.base import Body, Connector, SeriesMissing, SourceError, Window
 from assets.sources.http import HttpClient, redact
 from config.catalog import Series
-from orchestration.resources import RECORDED_AT, recorded_at
+from config.resources import RECORDED_AT, recorded_at
 
 # The body formats a snapshot may hold, in the order replay looks for them.
 SNAPSHOT_EXTS = ("json", "csv")

@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.resources import CONNECTION_CONFIG
+from config.resources import CONNECTION_CONFIG
 
 SCHEMAS = ("raw", "marts")
 # A log of runs, not data: a killed run's rows in it are history, not a divergence.

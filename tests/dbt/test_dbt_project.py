@@ -10,7 +10,7 @@ import duckdb
 
 from assets import raw
 from assets.ingest import RAW_TABLES
-from orchestration.resources import CONNECTION_CONFIG, DBT_PROJECT_DIR, dbt_executable
+from config.resources import CONNECTION_CONFIG, DBT_PROJECT_DIR, dbt_executable
 
 
 def dbt(tmp_path, *args: str) -> subprocess.CompletedProcess:

@@ -22,7 +22,7 @@ from genai_prices.types import (
 from assets import raw
 from assets.ingest import genai_prices_ingest
 from assets.sources import genai_prices
-from orchestration.resources import WarehouseResource
+from config.resources import WarehouseResource
 from tests.conftest import NOW
 
 

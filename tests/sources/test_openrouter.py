@@ -14,7 +14,7 @@ from assets.sources import openrouter
 from assets.sources.base import Body, SourceError, Window
 from assets.sources.bodies import DemoBodies
 from config.catalog import load_catalog
-from orchestration.resources import SourceSettings, WarehouseResource
+from config.resources import SourceSettings, WarehouseResource
 from tests.conftest import NOW
 
 # file → (models, free, variable-price, tiered, aliases)

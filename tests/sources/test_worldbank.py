@@ -19,7 +19,7 @@ from assets.sources.base import Body, SourceError, Window
 from assets.sources.bodies import LiveBodies, ReplayBodies
 from assets.sources.http import HttpClient
 from config.catalog import load_catalog
-from orchestration.resources import DBT_PROJECT_DIR, dbt_executable
+from config.resources import DBT_PROJECT_DIR, dbt_executable
 from tests.conftest import NOW
 
 FOLDER = "worldbank/2024-04_oliverqueen14"

@@ -17,7 +17,7 @@ from assets.sources.base import Body, SourceError, Window
 from assets.sources.bodies import LiveBodies
 from assets.sources.http import BROWSER_USER_AGENT, HttpClient
 from config.catalog import load_catalog
-from orchestration.resources import SourceSettings, WarehouseResource
+from config.resources import SourceSettings, WarehouseResource
 from tests.conftest import NOW
 
 REAL = "yahoo/2026-03_satvalue"

@@ -20,7 +20,7 @@ def _install(pause: float) -> None:
     import time
     from pathlib import Path
 
-    from orchestration.resources import WarehouseResource, data_dir
+    from config.resources import WarehouseResource, data_dir
 
     class SlowConnection:
         def __init__(self, con):

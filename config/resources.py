@@ -20,7 +20,7 @@ from dagster_dbt import DbtCliResource
 from packaging.version import Version
 from pydantic import Field, PrivateAttr
 
-from orchestration.warehouse_lock import WarehouseLock, lock_path, reap_dead_holder
+from config.warehouse_lock import WarehouseLock, lock_path, reap_dead_holder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
