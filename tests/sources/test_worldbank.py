@@ -14,10 +14,13 @@ import pytest
 import respx
 
 from assets import raw
-from assets.sources import worldbank, worldbank_countries
+from assets.sources import worldbank
 from assets.sources.base import Body, SourceError, Window
 from assets.sources.bodies import LiveBodies, ReplayBodies
 from assets.sources.http import HttpClient
+from assets.sources.worldbank import api, demo, parsing
+from assets.sources.worldbank.aggregates import Economy, aggregates_csv, parse_countries
+from assets.sources.worldbank.paging import Paging
 from config.catalog import load_catalog
 from config.resources import DBT_PROJECT_DIR, dbt_executable
 from tests.conftest import NOW
@@ -69,7 +72,7 @@ def test_every_real_worldbank_file_is_covered(real_data):
 
 
 def test_real_single_country_population(real_data):
-    table = worldbank.parse(body((real_data / FOLDER / "GBR_SP.POP.TOTL.json").read_bytes(), "SP.POP.TOTL"))
+    table = parsing.parse(body((real_data / FOLDER / "GBR_SP.POP.TOTL.json").read_bytes(), "SP.POP.TOTL"))
     got = by_key(table)
     assert table.num_rows == 64 and set(table.column("indicator_id").to_pylist()) == {"SP.POP.TOTL"}
     assert got["GBR", 2023] == {
@@ -88,7 +91,7 @@ def test_real_single_country_population(real_data):
 
 
 def test_real_single_country_gdp_keeps_every_decimal(real_data):
-    got = by_key(worldbank.parse(body((real_data / FOLDER / "FRA_NY.GDP.MKTP.CD.json").read_bytes())))
+    got = by_key(parsing.parse(body((real_data / FOLDER / "FRA_NY.GDP.MKTP.CD.json").read_bytes())))
     assert len(got) == 64 and got["FRA", 2023]["value"] is None
     assert got["FRA", 2022]["value"] == 2779092236505.85
     assert got["FRA", 2008]["value"] == 2930303780828.12
@@ -98,7 +101,7 @@ def test_real_single_country_gdp_keeps_every_decimal(real_data):
 def test_real_first_page_of_two_is_rejected_as_incomplete(real_data):
     content = (real_data / FOLDER / "all_NY.GDP.MKTP.CD_page1of2.json").read_bytes()
     with pytest.raises(SourceError) as raised:
-        worldbank.parse(body(content))
+        parsing.parse(body(content))
     assert str(raised.value) == (
         "worldbank/NY.GDP.MKTP.CD at paging: the body is page 1 of 2 (10000 of 17024 rows), "
         "so the answer is incomplete; per_page would need to be at least 17024"
@@ -107,9 +110,9 @@ def test_real_first_page_of_two_is_rejected_as_incomplete(real_data):
 
 def test_real_all_countries_page_parses_exactly(real_data):
     content = (real_data / FOLDER / "all_NY.GDP.MKTP.CD_page1of2.json").read_bytes()
-    paging, table = worldbank.parse_page(body(content))
+    paging, table = parsing.parse_page(body(content))
     got = by_key(table)
-    assert paging == worldbank.Paging(1, 2, 10000, 17024, dt.date(2024, 3, 28))
+    assert paging == Paging(1, 2, 10000, 17024, dt.date(2024, 3, 28))
     assert table.num_rows == 10000 and sum(v is None for v in table.column("value").to_pylist()) == 1969
     world = got["WLD", 2022]
     assert (world["country_id"], world["country_name"], world["value"]) == ("1W", "World", 100879560825391.0)
@@ -169,20 +172,20 @@ def test_real_all_countries_page_parses_exactly(real_data):
 )
 def test_bad_bodies_are_rejected_naming_source_series_and_place(content, message):
     with pytest.raises(SourceError) as raised:
-        worldbank.parse(body(content))
+        parsing.parse(body(content))
     assert str(raised.value).startswith(f"worldbank/{GDP}")
     assert message in str(raised.value)
 
 
 def test_paging_numbers_sent_as_strings_parse():
     content = answer([row(), row(date="2021", value=None)], page="1", pages="1", per_page="20000", total="2")
-    assert by_key(worldbank.parse(body(content)))["USA", 2021]["value"] is None
+    assert by_key(parsing.parse(body(content)))["USA", 2021]["value"] is None
 
 
 def test_bom_and_crlf_parse():
     pretty = json.dumps(json.loads(answer([row(), row(date="2021", value=23.3e12)])), indent=1)
     content = b"\xef\xbb\xbf" + pretty.replace("\n", "\r\n").encode()
-    assert {k: r["value"] for k, r in by_key(worldbank.parse(body(content))).items()} == {
+    assert {k: r["value"] for k, r in by_key(parsing.parse(body(content))).items()} == {
         ("USA", 2022): 25.4e12,
         ("USA", 2021): 23.3e12,
     }
@@ -194,12 +197,10 @@ def test_row_order_does_not_matter_and_codes_fall_back_to_the_api_id():
         for iso3, cid in [("USA", "US"), ("", "XD")]
         for year in range(2015, 2023)
     ]
-    newest_first = worldbank.parse(body(answer(rows))).to_pylist()
+    newest_first = parsing.parse(body(answer(rows))).to_pylist()
     shuffled = rows[:]
     random.Random(7).shuffle(shuffled)
-    assert sorted(worldbank.parse(body(answer(shuffled))).to_pylist(), key=str) == sorted(
-        newest_first, key=str
-    )
+    assert sorted(parsing.parse(body(answer(shuffled))).to_pylist(), key=str) == sorted(newest_first, key=str)
     assert {r["country_code"] for r in newest_first} == {"USA", "XD"}
 
 
@@ -207,11 +208,11 @@ def test_negative_values_pass_only_for_series_the_catalog_allows(monkeypatch):
     catalog = load_catalog()
     growth = catalog.get("worldbank", GDP).model_copy(update={"id": "NY.GDP.MKTP.KD.ZG", "positive": False})
     widened = catalog.model_copy(update={"series": [*catalog.series, growth]})
-    monkeypatch.setattr(worldbank, "load_catalog", lambda: widened)
+    monkeypatch.setattr(parsing, "load_catalog", lambda: widened)
     content = answer([row(value=-2.5, indicator="NY.GDP.MKTP.KD.ZG")])
-    assert worldbank.parse(body(content, key="NY.GDP.MKTP.KD.ZG")).column("value").to_pylist() == [-2.5]
+    assert parsing.parse(body(content, key="NY.GDP.MKTP.KD.ZG")).column("value").to_pylist() == [-2.5]
     with pytest.raises(SourceError, match="non-positive"):
-        worldbank.parse(body(answer([row(value=-2.5)])))
+        parsing.parse(body(answer([row(value=-2.5)])))
 
 
 # ---- request and live fetch -----------------------------------------------------------------
@@ -219,7 +220,7 @@ def test_negative_values_pass_only_for_series_the_catalog_allows(monkeypatch):
 
 def test_request_asks_every_economy_in_one_page_for_the_window_years():
     series = load_catalog().get("worldbank", "SP.POP.TOTL")
-    request = worldbank.request(series, Window(dt.date(1960, 1, 1), dt.date(2026, 11, 24)), api_key="k" * 32)
+    request = api.request(series, Window(dt.date(1960, 1, 1), dt.date(2026, 11, 24)), api_key="k" * 32)
     assert request.url == "https://api.worldbank.org/v2/country/all/indicator/SP.POP.TOTL"
     assert dict(request.params) == {"format": "json", "per_page": "20000", "date": "1960:2026"}
     assert request.ext == "json" and not request.secret_params
@@ -246,7 +247,7 @@ def test_live_fetch_retries_a_502_then_records_a_body_replay_reads_back(tmp_path
         "date": "2021:2026",
     }
     assert "api_key" not in str(route.calls[-1].request.url)
-    assert by_key(worldbank.parse(fetched))["WLD", 2022]["value"] == 105.4e12
+    assert by_key(parsing.parse(fetched))["WLD", 2022]["value"] == 105.4e12
     replayed = ReplayBodies(tmp_path).get(
         worldbank.CONNECTOR, series, Window(dt.date(2021, 1, 1), dt.date(2026, 11, 24))
     )
@@ -256,23 +257,21 @@ def test_live_fetch_retries_a_502_then_records_a_body_replay_reads_back(tmp_path
 # ---- the aggregates seed ----------------------------------------------------------------------
 
 
-def countries(real_data) -> list[worldbank_countries.Economy]:
-    return worldbank_countries.parse_countries(
-        body((real_data / FOLDER / "countries.json").read_bytes(), "countries")
-    )
+def countries(real_data) -> list[Economy]:
+    return parse_countries(body((real_data / FOLDER / "countries.json").read_bytes(), "countries"))
 
 
 def test_the_seed_is_exactly_the_aggregates_of_the_real_country_list(real_data):
     economies = countries(real_data)
     aggregates = [e for e in economies if e.is_aggregate]
     assert len(economies) == 296 and len(aggregates) == 79
-    assert SEED.read_text() == worldbank_countries.aggregates_csv(economies)
+    assert SEED.read_text() == aggregates_csv(economies)
     assert {"WLD", "EUU", "HIC"} <= {e.iso3 for e in aggregates}
 
 
 def test_namibia_is_a_country_and_its_code_na_survives(real_data):
     namibia = next(e for e in countries(real_data) if e.iso3 == "NAM")
-    assert namibia == worldbank_countries.Economy("NAM", "NA", "Namibia", is_aggregate=False)
+    assert namibia == Economy("NAM", "NA", "Namibia", is_aggregate=False)
     with SEED.open() as handle:
         seeded = list(csv.DictReader(handle))
     assert "NAM" not in {r["iso3"] for r in seeded} and all(r["iso2"] for r in seeded)
@@ -311,9 +310,9 @@ CATALOG_IDS = ["SP.POP.TOTL", GDP, "NE.EXP.GNFS.CD", "CM.MKT.LCAP.CD"]
 
 def demo_table(series_id: str, end: dt.date, start: dt.date = dt.date(2015, 1, 1)):
     series = load_catalog().get("worldbank", series_id)
-    content = worldbank.demo(series, Window(start, end))
+    content = demo.demo(series, Window(start, end))
     fetched = dt.datetime.combine(end, dt.time(12), dt.UTC)
-    return content, worldbank.parse(body(content, series_id, fetched))
+    return content, parsing.parse(body(content, series_id, fetched))
 
 
 def test_demo_bodies_cover_every_catalog_indicator():

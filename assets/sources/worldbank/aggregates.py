@@ -4,7 +4,7 @@ Aggregates (World, regions, income and lending groups) sit in indicator answers 
 countries; summing countries must leave them out. The `worldbank_aggregates` dbt seed lists
 them, and is regenerated from a saved country list with
 
-    python -m assets.sources.worldbank_countries countries.json > dbt_project/seeds/worldbank_aggregates.csv
+    python -m assets.sources.worldbank.aggregates countries.json > dbt_project/seeds/worldbank_aggregates.csv
 """
 
 import csv
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assets.sources.base import Body, SourceError
-from assets.sources.worldbank import SOURCE, page_rows, read_answer
+from assets.sources.worldbank.api import SOURCE
+from assets.sources.worldbank.paging import page_rows, read_answer
 
 COUNTRY_LIST_URL = "https://api.worldbank.org/v2/country?format=json&per_page=400"
 
