@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import report, sandbox, sections
+from bench import figures, goals, report, sandbox, sections
 from bench.runs import Runner
 
 RESULTS = sandbox.PROJECT_ROOT / "bench" / "results"
@@ -235,9 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         stem = dt.date.today().isoformat() + (f"-{args.label}" if args.label else "")
         results = measure(args, stem)
-    small = report.summarize_small(results["small"]) if "small" in results else None
-    scale = report.summarize_scale(results["scale"]) if results.get("scale") else None
-    goal_list = report.goals(small, scale)
+    small = figures.summarize_small(results["small"]) if "small" in results else None
+    scale = figures.summarize_scale(results["scale"]) if results.get("scale") else None
+    goal_list = goals.goals(small, scale)
     results["figures"] = {"small": small, "scale": scale}
     results["goals"] = [{**g.__dict__, "status": g.status} for g in goal_list]
     text = report.markdown(results, small, scale, goal_list)

@@ -10,8 +10,9 @@ import pytest
 from assets.sources import yahoo
 from assets.sources.base import Window
 from assets.sources.bodies import DemoBodies
-from bench import events, proc, report
+from bench import events, figures, proc
 from bench.catalog import synthetic_id, write_catalog
+from bench.goals import Goal
 from config.catalog import CATALOG_ENV, load_catalog
 
 
@@ -61,9 +62,9 @@ def test_a_measured_command_reports_its_exit_code_and_memory(tmp_path):
 
 
 def test_goals_pass_below_a_ceiling_and_above_a_floor():
-    assert report.Goal("t", 29.0, 30, True, "s").status == "pass"
-    assert report.Goal("t", 31.0, 30, True, "s").status == "MISS"
-    assert report.Goal("rate", 40.0, 50, False, "%").status == "MISS"
-    assert report.Goal("rate", 60.0, 50, False, "%").status == "pass"
-    assert report.Goal("t", None, 30, True, "s").status == "not measured"
-    assert report._fit_exponent([(100, 2.0), (1000, 20.0), (10000, 200.0)]) == pytest.approx(1.0)
+    assert Goal("t", 29.0, 30, True, "s").status == "pass"
+    assert Goal("t", 31.0, 30, True, "s").status == "MISS"
+    assert Goal("rate", 40.0, 50, False, "%").status == "MISS"
+    assert Goal("rate", 60.0, 50, False, "%").status == "pass"
+    assert Goal("t", None, 30, True, "s").status == "not measured"
+    assert figures._fit_exponent([(100, 2.0), (1000, 20.0), (10000, 200.0)]) == pytest.approx(1.0)
