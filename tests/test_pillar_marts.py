@@ -20,6 +20,7 @@ MARTS = {
         "staging/stg_openrouter__models",
         "staging/stg_genai_prices__prices",
         "reference/ai_model_capability_map",
+        "reference/ai_capability_scores",
     },
 }
 # Column-name endings of metrics: each such column's description must give its unit.

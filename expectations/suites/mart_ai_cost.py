@@ -1,6 +1,7 @@
 """The AI inference cost pillar's gate: one row per month, a frontier price that is a positive
-running minimum (it never rises), capability scores on the MMLU scale, plausible decline
-factors, and a current month."""
+running minimum (it never rises), capability scores and bars on a percent scale, a frontier model
+that meets its bar on the benchmark that qualified it, plausible decline factors, and a current
+month."""
 
 from expectations.suites.spec import (
     Suite,
@@ -17,12 +18,21 @@ from expectations.suites.spec import (
 
 BARS = ("gpt4_level", "gpt35_level")
 PRICES = {f"{bar}_usd_per_mtok": None for bar in BARS}
+# Each level is reached on MMLU or on GPQA Diamond (`<bar>_benchmark` says which): the score that
+# must clear the bar is the one on that benchmark (a GPQA-qualified model may score below the MMLU
+# bar, or have no MMLU at all).
+BENCHMARKS = {"mmlu": "MMLU", "gpqa": "GPQA Diamond"}
+QUALIFYING = [
+    f"case when {bar}_benchmark = '{name}' then {bar}_{column} end as {bar}_qualifying_{column}"
+    for bar in BARS
+    for column, name in BENCHMARKS.items()
+]
 
 
 def mart_ai_cost(inputs: SuiteInputs) -> Suite:
     return Suite(
         "mart_ai_cost",
-        spine_query(inputs, "mart_ai_cost", None, PRICES),
+        spine_query(inputs, "mart_ai_cost", None, PRICES, QUALIFYING),
         [
             *completeness(inputs),
             unique("date", "month"),
@@ -45,15 +55,24 @@ def mart_ai_cost(inputs: SuiteInputs) -> Suite:
                 for price in PRICES
             ),
             *(
-                between(f"{bar}_{column}", "an MMLU score is a percentage", min_value=0, max_value=100)
+                between(
+                    f"{bar}_{column}",
+                    "an MMLU or GPQA Diamond score is a percentage",
+                    min_value=0,
+                    max_value=100,
+                )
                 for bar in BARS
-                for column in ("mmlu_bar", "mmlu")
+                for column in ("mmlu_bar", "mmlu", "gpqa_bar", "gpqa")
             ),
             *(
                 at_least(
-                    f"{bar}_mmlu", f"{bar}_mmlu_bar", "the frontier model at a bar scores at least the bar"
+                    f"{bar}_qualifying_{column}",
+                    f"{bar}_{column}_bar",
+                    "the frontier model scores at least the bar on the benchmark that qualified it",
+                    evidence=(f"{bar}_model", f"{bar}_benchmark"),
                 )
                 for bar in BARS
+                for column in BENCHMARKS
             ),
             *(
                 between(

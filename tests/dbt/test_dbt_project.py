@@ -43,6 +43,9 @@ def test_out_of_range_vars_fail_parsing_and_name_the_var(tmp_path):
     result = dbt(tmp_path, "parse", "--vars", "{trading_days_per_year: 2}")
     assert result.returncode != 0
     assert "var trading_days_per_year must be an integer from 3 to 1000, got 2" in result.stdout
+    result = dbt(tmp_path, "parse", "--vars", "{ai_cost_gpt4_level_gpqa: 130}")
+    assert result.returncode != 0
+    assert "var ai_cost_gpt4_level_gpqa must be a number from 0 to 100, got 130" in result.stdout
     result = dbt(tmp_path, "parse", "--vars", '{fred_price_series: [DTWEXBGS, "x\'); drop table t; --"]}')
     assert result.returncode != 0
     assert "is not a series id" in result.stdout

@@ -10,6 +10,18 @@
     {{ return(value | int) }}
 {%- endmacro %}
 
+{#- A numeric var (a capability bar, a percentage) with its documented range enforced; the value
+    is spliced into SQL, so anything but a number fails compilation too. -#}
+{% macro number_var(name, min_value, max_value) -%}
+    {%- set value = var(name) -%}
+    {%- if value is not number or value is sameas true or value is sameas false
+        or value < min_value or value > max_value -%}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ name ~ " must be a number from " ~ min_value ~ " to " ~ max_value ~ ", got " ~ value) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
 {#- A var holding a list of series ids, as a SQL list of string literals. Ids are checked against
     the catalog's id pattern, so nothing but an id is ever spliced into the SQL. -#}
 {% macro series_id_list(name) -%}

@@ -7,26 +7,40 @@ reference_prices as (
     where record_type = 'price_point'
 ),
 
+gpqa_diamond as (
+    -- The bridge benchmark: newer models report GPQA Diamond, not the saturated MMLU. One curated,
+    -- sourced score per seed model (ai_capability_scores), keyed by the seed's model name.
+    select model, score as gpqa_diamond_score, source_url as gpqa_diamond_source_url
+    from {{ ref('ai_capability_scores') }}
+    where benchmark = 'GPQA Diamond'
+),
+
 seed_points as (
     select
         'seed' as source,
-        provider,
-        model as model_id,
-        model as model_name,
-        price_date,
-        price_date_precision,
-        input_usd_per_mtok,
-        output_usd_per_mtok,
-        blended_usd_per_mtok,
-        blend_method,
-        capability_benchmark,
-        capability_score,
-        case when capability_score is not null then model end as capability_model,
-        capability_source_url,
-        source_url,
-        confidence,
+        reference_prices.provider,
+        reference_prices.model as model_id,
+        reference_prices.model as model_name,
+        reference_prices.price_date,
+        reference_prices.price_date_precision,
+        reference_prices.input_usd_per_mtok,
+        reference_prices.output_usd_per_mtok,
+        reference_prices.blended_usd_per_mtok,
+        reference_prices.blend_method,
+        reference_prices.capability_benchmark,
+        reference_prices.capability_score,
+        case
+            when reference_prices.capability_score is not null or gpqa_diamond.gpqa_diamond_score is not null
+                then reference_prices.model
+        end as capability_model,
+        reference_prices.capability_source_url,
+        gpqa_diamond.gpqa_diamond_score,
+        gpqa_diamond.gpqa_diamond_source_url,
+        reference_prices.source_url,
+        reference_prices.confidence,
         'reference' as origin
     from reference_prices
+    left join gpqa_diamond on reference_prices.model = gpqa_diamond.model
 ),
 
 capability as (
@@ -88,6 +102,8 @@ catalogue_points as (
         capability.capability_score,
         capability_map.seed_model as capability_model,
         capability_map.source_url as capability_source_url,
+        gpqa_diamond.gpqa_diamond_score,
+        gpqa_diamond.gpqa_diamond_source_url,
         prices.source_url,
         cast(null as varchar) as confidence,
         prices.origin
@@ -96,6 +112,7 @@ catalogue_points as (
     left join {{ ref('ai_model_capability_map') }} as capability_map
         on prices.provider = capability_map.provider_id and prices.model_id = capability_map.model_id
     left join capability on capability_map.seed_model = capability.model
+    left join gpqa_diamond on capability_map.seed_model = gpqa_diamond.model
     where prices.input_usd_per_mtok is not null and prices.output_usd_per_mtok is not null
 ),
 

@@ -1,7 +1,14 @@
-{#- The capability bars, by column prefix: the MMLU score a model must reach to count. -#}
+{#- The capability bars, by column prefix: a model counts when it reaches the MMLU bar or the
+    GPQA Diamond bar (the bridge past MMLU's saturation; both in dbt_project.yml). -#}
 {%- set bars = {
-    'gpt4_level': var('ai_cost_gpt4_level_mmlu'),
-    'gpt35_level': var('ai_cost_gpt35_level_mmlu'),
+    'gpt4_level': {
+        'mmlu': number_var('ai_cost_gpt4_level_mmlu', 0, 100),
+        'gpqa': number_var('ai_cost_gpt4_level_gpqa', 0, 100),
+    },
+    'gpt35_level': {
+        'mmlu': number_var('ai_cost_gpt35_level_mmlu', 0, 100),
+        'gpqa': number_var('ai_cost_gpt35_level_gpqa', 0, 100),
+    },
 } -%}
 {%- set window_months = var('ai_cost_trend_window_months') -%}
 
@@ -27,25 +34,44 @@ spine as (
 ),
 
 bars as (
-    {%- for prefix, mmlu in bars.items() %}
-    select '{{ prefix }}' as bar, cast({{ mmlu }} as double) as mmlu_bar
+    {%- for prefix, bar in bars.items() %}
+    select
+        '{{ prefix }}' as bar,
+        cast({{ bar.mmlu }} as double) as mmlu_bar,
+        cast({{ bar.gpqa }} as double) as gpqa_bar
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 ),
 
+scored_points as (
+    -- The seed's capability score counts as MMLU only when its benchmark is MMLU, whatever the
+    -- harness (scores from different harnesses are not strictly comparable, see the seed); other
+    -- benchmarks in that column (SWE-bench, Terminal-Bench) are on other scales.
+    select
+        *,
+        case when regexp_matches(capability_benchmark, '^MMLU( |$)') then capability_score end as mmlu_score
+    from points
+),
+
 qualifying as (
-    -- MMLU only, whatever the harness (scores from different harnesses are not strictly
-    -- comparable, see the seed); other benchmarks are on other scales.
+    -- At the level on MMLU or on GPQA Diamond (the bridge: newer models report only the latter);
+    -- the benchmark that qualified the point is kept, MMLU first when both do.
     select
         bars.bar,
-        points.*,
+        scored_points.*,
+        case when scored_points.mmlu_score >= bars.mmlu_bar then 'MMLU' else 'GPQA Diamond' end as qualified_on,
         row_number() over (
             partition by bars.bar
-            order by points.available_by_date, points.blended_usd_per_mtok, points.source, points.provider, points.model_id
+            order by
+                scored_points.available_by_date,
+                scored_points.blended_usd_per_mtok,
+                scored_points.source,
+                scored_points.provider,
+                scored_points.model_id
         ) as seq
-    from points
-    inner join bars on points.capability_score >= bars.mmlu_bar
-    where regexp_matches(points.capability_benchmark, '^MMLU( |$)')
+    from scored_points
+    inner join bars
+        on scored_points.mmlu_score >= bars.mmlu_bar or scored_points.gpqa_diamond_score >= bars.gpqa_bar
 ),
 
 records as (
@@ -70,12 +96,15 @@ frontier as (
         bar_months.date,
         bar_months.years,
         bar_months.mmlu_bar,
+        bar_months.gpqa_bar,
         records.blended_usd_per_mtok,
         records.model_id,
         records.source,
         records.available_by_date,
-        records.capability_score
-    from (select spine.*, bars.bar, bars.mmlu_bar from spine cross join bars) as bar_months
+        records.qualified_on,
+        records.mmlu_score,
+        records.gpqa_diamond_score
+    from (select spine.*, bars.bar, bars.mmlu_bar, bars.gpqa_bar from spine cross join bars) as bar_months
     asof left join records
         on bar_months.bar = records.bar and records.available_by_date <= bar_months.month_end
 ),
@@ -127,11 +156,14 @@ final as (
         spine.date,
         {%- for prefix in bars %}
         {{ prefix }}.mmlu_bar as {{ prefix }}_mmlu_bar,
+        {{ prefix }}.gpqa_bar as {{ prefix }}_gpqa_bar,
         {{ prefix }}.blended_usd_per_mtok as {{ prefix }}_usd_per_mtok,
         {{ prefix }}.model_id as {{ prefix }}_model,
         {{ prefix }}.source as {{ prefix }}_source,
         {{ prefix }}.available_by_date as {{ prefix }}_date,
-        {{ prefix }}.capability_score as {{ prefix }}_mmlu,
+        {{ prefix }}.qualified_on as {{ prefix }}_benchmark,
+        {{ prefix }}.mmlu_score as {{ prefix }}_mmlu,
+        {{ prefix }}.gpqa_diamond_score as {{ prefix }}_gpqa,
         case
             when {{ prefix }}.fit_points >= {{ var('ai_cost_trend_min_points') }} then {{ prefix }}.decline_factor
         end as {{ prefix }}_decline_factor_per_year,
