@@ -116,12 +116,13 @@ def ai_decline_chart(ai: pl.DataFrame, as_of: dt.date) -> bytes:
     figure, ax = _figure()
     rows = ai.filter((pl.col("date") <= as_of) & (pl.col("gpt4_level_usd_per_mtok") > 0)).sort("date")
     if rows.height:
-        bar = rows["gpt4_level_mmlu_bar"][-1]
+        mmlu, gpqa = rows["gpt4_level_mmlu_bar"][-1], rows["gpt4_level_gpqa_bar"][-1]
         ax.step(
             rows["date"].to_list(),
             rows["gpt4_level_usd_per_mtok"].to_list(),
             where="post",
-            label=f"cheapest price at MMLU ≥ {bar:.0f} (GPT-4 level)",
+            # Two lines: the legend sits in the figure's right margin.
+            label=f"cheapest at GPT-4 level\n(MMLU ≥ {mmlu:.0f} or GPQA ≥ {gpqa:.0f})",
             linewidth=1.6,
         )
         last = rows.row(-1, named=True)
