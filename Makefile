@@ -25,6 +25,10 @@ DEV_HOST    ?= 127.0.0.1
 DEV_PORT    ?= 3000
 # SIGKILL trials of the crash-safety harness run by `make crash` (`make test` runs a few).
 CRASH_TRIALS ?= 50
+# `make replay-real`: a folder of real payloads (<source>/<vintage>_<who>/<file>, gzipped or not).
+REAL_DATA   ?= tests/fixtures/real
+# `make replay`: each snapshot replays into its own warehouse and data folder under here.
+REPLAY_DIR  ?= $(THESIS_DATA_DIR)/replay
 
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
@@ -32,9 +36,9 @@ MANIFEST      := dbt_project/target/manifest.json
 DBT_SOURCES   := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) \
                  dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: help run test crash dev sql bench lint fmt lock clean
+.PHONY: help run replay replay-real test crash dev sql bench lint fmt lock clean
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +66,17 @@ $(MANIFEST): $(DBT_SOURCES) $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## run the whole pipeline on the demo data and print the thesis summary
 	$(BIN)/python -m orchestration.cli run
+
+replay: $(RUNTIME_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## replay a snapshot (SNAPSHOT=<dir>) into its own warehouse and print its verdict
+	@test -n "$(SNAPSHOT)" || { echo "usage: make replay SNAPSHOT=<snapshot folder>"; exit 2; }
+	THESIS_SOURCE_MODE=replay THESIS_SNAPSHOT_DIR=$(abspath $(SNAPSHOT)) \
+	THESIS_DATA_DIR=$(REPLAY_DIR)/$(notdir $(abspath $(SNAPSHOT))) \
+	WAREHOUSE_PATH=$(REPLAY_DIR)/$(notdir $(abspath $(SNAPSHOT)))/warehouse.duckdb \
+	$(BIN)/python -m orchestration.cli run
+
+replay-real: $(RUNTIME_STAMP) ## the real payloads (REAL_DATA=, default tests/fixtures/real), newest vintage per series, replayed
+	$(BIN)/python -m orchestration.cli snapshot --from $(REAL_DATA) --to $(THESIS_DATA_DIR)/snapshots/real
+	$(MAKE) --no-print-directory replay SNAPSHOT=$(THESIS_DATA_DIR)/snapshots/real
 
 test: $(DEV_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## lint and run every test
 	$(BIN)/ruff check .

@@ -22,7 +22,7 @@ import polars as pl
 from assets import raw
 from assets.markdown import md_table
 from assets.sources import fred, genai_prices, imf, openrouter, worldbank, yahoo
-from assets.sources.base import Connector, SeriesMissing, SourceError, Window
+from assets.sources.base import Connector, CorruptData, SeriesMissing, SourceError, Window
 from assets.sources.bodies import BodySource, DemoBodies, LiveBodies, ReplayBodies
 from assets.sources.http import HttpClient
 from config.catalog import DEMO_START, Series, load_catalog
@@ -140,16 +140,24 @@ def _fetch_and_parse(
     bodies: BodySource,
     failures: list[raw.Failure],
 ) -> Iterator[raw.Parsed]:
-    """Each due series fetched and parsed in turn; a source error is logged and kept in `failures`."""
+    """Each due series fetched and parsed in turn; a source error is logged and kept in `failures`:
+    `missing` (not there), `rejected` (corrupt values: the load check blocks) or `failed`."""
     for series in due:
         window = fetch_window(series, last.get(series.key), as_of, mode)
         try:
             body = bodies.get(connector, series, window)
             yield raw.Parsed(body, connector.parse(body))
         except SourceError as exc:
-            status = "missing" if isinstance(exc, SeriesMissing) else "failed"
+            status = (
+                "missing"
+                if isinstance(exc, SeriesMissing)
+                else "rejected"
+                if isinstance(exc, CorruptData)
+                else "failed"
+            )
             context.log.warning(f"{status}: {exc}")
-            failures.append(raw.Failure(series.key, status, str(exc), bodies.origin))
+            reason = f"{exc.problem} ({exc.where})" if exc.where else exc.problem
+            failures.append(raw.Failure(series.key, status, str(exc), bodies.origin, reason))
 
 
 @contextmanager
@@ -202,6 +210,10 @@ def ingest(
             "series_loaded": len(loaded),
             "series_failed": dg.MetadataValue.json([f.series_id for f in failures]),
             "series_skipped": dg.MetadataValue.json(skipped),
+            # One line per series not loaded, with why (the console prints them under the step).
+            "failures": dg.MetadataValue.json(
+                [f"{connector.source}/{f.series_id} {f.status}: {f.reason}" for f in failures]
+            ),
             "rows_new": int(loaded["rows_new"].sum() or 0),
             "rows_revised": int(loaded["rows_revised"].sum() or 0),
             "first_date": str(loaded["first_date"].min()) if len(loaded) else "",

@@ -31,7 +31,7 @@ create table if not exists raw.load_audit (
     run_id varchar not null,
     source varchar not null,
     series_id varchar not null,
-    status varchar not null,          -- loaded | failed | missing | skipped
+    status varchar not null,          -- loaded | failed | missing | rejected | skipped
     origin varchar,
     rows_in_body bigint,
     rows_new bigint,
@@ -131,9 +131,58 @@ class Failure:
     """A series that could not be fetched or parsed; nothing of it is written."""
 
     series_id: str
-    status: str  # failed | missing
+    status: str  # failed | missing | rejected (corrupt values)
     error: str
     origin: str
+    # The error without its series prefix, place last: "an HTML page instead of data (line 1)".
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SeriesLoad:
+    """The latest load of one source series that was not a skip (a skip keeps the status of the
+    load before it), and the last date its loaded bodies reached."""
+
+    status: str  # loaded | failed | missing | rejected
+    origin: str | None
+    error: str | None = None
+    last_date: dt.date | None = None
+
+    def reason(self, ref: str, place: bool = True) -> str:
+        """Why it did not load, its place last: `an HTML page instead of data (line 1)` from the
+        SourceError message `<ref> at line 1: an HTML page instead of data` (no place: without it)."""
+        text = (self.error or self.status).removeprefix(ref)
+        if text.startswith(" at ") and ": " in text:
+            where, problem = text.removeprefix(" at ").split(": ", 1)
+            return f"{problem} ({where})" if place else problem
+        return text.lstrip(": ")
+
+
+def latest_loads(con: duckdb.DuckDBPyConnection, source: str | None = None) -> dict[str, SeriesLoad]:
+    """`source/series` → its latest load, for every series of `source` (of all sources: None) that
+    raw.load_audit has seen."""
+    rows = con.execute(
+        """
+        with
+        latest as (
+            select source, series_id, status, origin, error
+            from raw.load_audit
+            where status <> 'skipped' and source = coalesce(?, source)
+            qualify row_number() over (partition by source, series_id order by loaded_at desc) = 1
+        ),
+        reached as (
+            select source, series_id, max(last_date) as last_date
+            from raw.load_audit
+            where status = 'loaded' and source = coalesce(?, source)
+            group by all
+        )
+        select latest.source || '/' || latest.series_id, status, origin, error, reached.last_date
+        from latest
+        left join reached using (source, series_id)
+        """,
+        [source, source],
+    ).fetchall()
+    return {ref: SeriesLoad(*rest) for ref, *rest in rows}
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,11 @@ import dagster as dg
 import polars as pl
 
 from assets.history import flips_over, month_ends
+from assets.ingest import CONNECTORS
 from assets.markdown import md_table
-from assets.raw import ident
+from assets.raw import SeriesLoad, ident, latest_loads
 from assets.report import render_report
-from assets.thesis import SUMMARY_SCHEMA, SeriesLoad, evaluate
+from assets.thesis import SUMMARY_SCHEMA, evaluate
 from config.resources import SourceSettings, WarehouseResource, data_dir
 from config.theses import load_thesis
 from expectations.suites import SUITES
@@ -44,10 +45,15 @@ STAMP_COLUMNS = {"run_id": "varchar", "computed_at": "timestamptz"}
 HISTORY_COLUMNS = {**STAMP_COLUMNS, **{name: _DUCKDB_TYPES[t] for name, t in SUMMARY_SCHEMA.items()}}
 
 
-def mart_keys() -> list[dg.AssetKey]:
-    """Every gated mart, not only those the thesis reads: a blocking gate failing on any mart
-    stops the summary, so a verdict never rests on a warehouse with a known-bad table."""
-    return sorted(dg.AssetKey(["marts", mart]) for mart in SUITES)
+def gated_keys() -> list[dg.AssetKey]:
+    """What the summary waits for, so that every blocking check on it can hold the summary back:
+    every gated mart, not only those the thesis reads (a verdict never rests on a warehouse with a
+    known-bad table), and every source's raw table, whose load check blocks on corrupt data (the
+    summary reads raw.load_audit, and dbt, which checks those tables itself, is not held back by
+    another asset's checks on them)."""
+    marts = [dg.AssetKey(["marts", mart]) for mart in SUITES]
+    sources = [dg.AssetKey(["raw", connector.table]) for connector in CONNECTORS]
+    return sorted([*marts, *sources])
 
 
 def read_marts(con) -> dict[str, pl.DataFrame]:
@@ -59,19 +65,8 @@ def read_marts(con) -> dict[str, pl.DataFrame]:
 
 
 def read_loads(con) -> dict[str, SeriesLoad]:
-    """The latest load status and origin of every source series, from raw.load_audit.
-
-    A skipped series (loaded recently enough, not fetched again) keeps its last real status.
-    """
-    rows = con.sql(
-        """
-        select source || '/' || series_id as ref, status, origin
-        from raw.load_audit
-        where status <> 'skipped'
-        qualify row_number() over (partition by source, series_id order by loaded_at desc) = 1
-        """
-    ).fetchall()
-    return {ref: SeriesLoad(status, origin) for ref, status, origin in rows}
+    """The latest load of every source series (raw.load_audit): its status, origin and error."""
+    return latest_loads(con)
 
 
 def ensure_history(con) -> None:
@@ -174,7 +169,7 @@ def read_history(con) -> pl.DataFrame:
 
 @dg.asset(
     key=["marts", "thesis_summary"],
-    deps=mart_keys(),
+    deps=gated_keys(),
     group_name="summary",
     kinds={"polars", "duckdb"},
     pool="warehouse",

@@ -13,10 +13,10 @@ weight, the pillar or verdict is stale (or no_data) itself.
 
 import datetime as dt
 import string
-from dataclasses import dataclass
 
 import polars as pl
 
+from assets.raw import SeriesLoad
 from config.theses import AllOf, Condition, Metric, Scoring, Thesis
 
 STATUSES = ("confirms", "neutral", "contradicts", "stale", "no_data")
@@ -43,18 +43,13 @@ SUMMARY_SCHEMA = {
     "score": pl.Float64,
     "weight": pl.Float64,
     "evidence": pl.String,
+    # Why a stale or no_data row has no score: the series that failed or are missing, and why, or
+    # how old the data are. NULL for scored rows.
+    "reason": pl.String,
     "origin": pl.String,
     "source_series": pl.String,
     "backfilled": pl.Boolean,
 }
-
-
-@dataclass(frozen=True)
-class SeriesLoad:
-    """The latest load of one source series: its status (loaded/failed/missing) and origin."""
-
-    status: str
-    origin: str | None
 
 
 class _Evidence(string.Formatter):
@@ -161,10 +156,16 @@ def evaluate_condition(
         "source_series": ", ".join(c.sources),
     }
     found = latest_row(frame, c, as_of)
+    absent = _absent(c.sources, loads) if judge_loads else []
     if found is None:
         lag = f", allowing {c.release_lag_days} days to publish" if c.release_lag_days else ""
-        evidence = f"No {c.label} ({c.mart}.{c.column}) observed by {as_of}{lag}."
-        return {**row, "status": "no_data", "evidence": evidence}
+        never = [f"{ref} was never loaded" for ref in c.sources if ref not in loads and not _seed(ref)]
+        why = "; ".join([*absent, *never])
+        evidence = f"No {c.label} ({c.mart}.{c.column}) observed by {as_of}{lag}" + (
+            f": {why}." if why else "."
+        )
+        reason = why or f"no value of {c.mart}.{c.column} by {as_of}{lag}"
+        return {**row, "status": "no_data", "evidence": evidence, "reason": reason}
     day, value = found[c.date_column], float(found[c.column])
     sentence = _Evidence().format(
         c.evidence,
@@ -179,15 +180,32 @@ def evaluate_condition(
         row=found,
     )
     row = {**row, "observation_date": day, "value": value}
-    failed = [s for s in c.sources if judge_loads and s in loads and loads[s].status != "loaded"]
     age = (as_of - day).days
-    if failed or age > c.max_age_days:
-        reason = f"{', '.join(failed)} failed to load" if failed else f"observed {age} days before {as_of}"
-        evidence = f"Stale ({reason}; {c.max_age_days} days allowed). {sentence}"
-        return {**row, "status": "stale", "evidence": evidence}
+    if absent or age > c.max_age_days:
+        old = f"{' + '.join(c.sources)} latest {day}, {age} days before {as_of} ({c.max_age_days} allowed)"
+        reason = "; ".join([*absent, *([old] if age > c.max_age_days else [])])
+        evidence = f"Stale ({reason}). {sentence}"
+        return {**row, "status": "stale", "evidence": evidence, "reason": reason}
     status = classify(value, c.direction, c.threshold, c.band)
     evidence = f"{sentence} {status.capitalize()}: {rule(c)}."
     return {**row, "status": status, "score": STATUS_SCORE[status], "evidence": evidence}
+
+
+def _seed(ref: str) -> bool:
+    """A curated dbt seed: shipped with the project, never loaded from a source."""
+    return ref.startswith("seed/")
+
+
+def _absent(sources: list[str], loads: dict[str, SeriesLoad]) -> list[str]:
+    """Each source series whose latest load did not succeed, and why, with how far its data reach."""
+    out = []
+    for ref in sources:
+        load = loads.get(ref)
+        if load is None or load.status == "loaded":
+            continue
+        reached = f" (data to {load.last_date})" if load.last_date else " (no data)"
+        out.append(f"{ref} {load.status}: {load.reason(ref, place=False)}{reached}")
+    return out
 
 
 def conjunction(statuses: list[str]) -> str:
@@ -230,10 +248,17 @@ def evaluate_all_of(
         "score": STATUS_SCORE.get(status),
         "weight": m.weight,
         "evidence": f"All {len(parts)} parts must hold: {listed}. So it {status.replace('_', ' ')}.",
+        "reason": _reasons(parts) if status not in STATUS_SCORE else None,
         "origin": _origin(sources, loads),
         "source_series": ", ".join(sources),
     }
     return [composite, *parts]
+
+
+def _reasons(items: list[dict]) -> str:
+    """The distinct reasons of the stale and no_data items, in order."""
+    found = (r for i in items if i["status"] not in STATUS_SCORE for r in (i.get("reason") or "").split("; "))
+    return "; ".join(dict.fromkeys(r for r in found if r))
 
 
 def aggregate(items: list[dict], scoring: Scoring) -> tuple[str, float | None]:
@@ -290,6 +315,7 @@ def evaluate(
                 )
                 rows.append(metric_rows[-1])
         status, score = aggregate(metric_rows, thesis.scoring)
+        reason = _reasons(metric_rows) if status not in STATUS_SCORE else None
         pillar_rows.append(
             {
                 "row_type": "pillar",
@@ -299,13 +325,24 @@ def evaluate(
                 "status": status,
                 "score": score,
                 "weight": pillar.weight,
-                "evidence": _by_status(metric_rows, _metric_brief) + ".",
+                "evidence": _by_status(metric_rows, _metric_brief)
+                + "."
+                + (f" Why: {reason}." if reason else ""),
+                "reason": reason,
                 "origin": _origins(metric_rows),
             }
         )
     status, score = aggregate(pillar_rows, thesis.scoring)
     origins = _origins(pillar_rows)
     scored = f" (score {score:+.2f})" if score is not None else ""
+    short = None
+    if status not in STATUS_SCORE:
+        fresh = sum(r["weight"] for r in pillar_rows if r["status"] in STATUS_SCORE)
+        total = sum(r["weight"] for r in pillar_rows)
+        short = (
+            f"pillars holding {fresh:g} of {total:g} weight have a fresh verdict, under the "
+            f"{thesis.scoring.min_fresh_weight:.0%} needed"
+        )
     verdict = {
         "row_type": "verdict",
         "label": VERDICT_QUESTION,
@@ -315,7 +352,9 @@ def evaluate(
         "evidence": f"{VERDICT_QUESTION} {status.upper()}{scored}. "
         + _by_status(pillar_rows, lambda r: r["pillar"])
         + "."
+        + (f" Too little evidence: {short}." if short else "")
         + (f" {DEMO_NOTE}" if "demo" in origins.split(", ") else ""),
+        "reason": short,
         "origin": origins,
     }
     frame = pl.DataFrame([*rows, *pillar_rows, verdict], schema=SUMMARY_SCHEMA)

@@ -146,12 +146,16 @@ class SourceSettings(dg.ConfigurableResource):
         return mode
 
     def refetch_everything(self) -> bool:
-        """Whether the skip rule is off: forced, or recording (a snapshot must hold every series)."""
+        """Whether the skip rule is off. It saves requests to live sources only: a replay snapshot
+        and the demo data are fixed inputs, read whole on every run (a snapshot changed on the same
+        day must be read). In live mode it is off when forced, or when recording (a snapshot must
+        hold every series)."""
+        if self.resolved_mode() != "live":
+            return True
         forced = self.force_refetch
         if forced is None:
             forced = os.environ.get("THESIS_FORCE_REFETCH", "").strip().lower() in ("1", "true", "yes")
-        recording = self.resolved_mode() == "live" and self.record_path()
-        return forced or bool(recording)
+        return forced or self.record_path() is not None
 
     def as_of_date(self) -> dt.date:
         value = self.as_of or os.environ.get("THESIS_AS_OF")

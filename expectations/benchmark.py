@@ -83,8 +83,8 @@ def _timed(fn, *args):
 def generate_prices(con, series: int, years: int, end: dt.date) -> int:
     """A long price table `bench.prices` (source, series_id, obs_date, value): `series` random
     walks over `years` x 252 business days ending at `end`, plus four catalog series forming the
-    gate's two agreement pairs, and planted faults: 3 jumps of +60 %, 2 series stale for 60 days,
-    1 gap of 20 days, 1 SP500 close 1 % off ^GSPC."""
+    gate's two agreement pairs, and planted faults: 3 jumps of +900 % (a shifted decimal), 2
+    series stale for 60 days, 1 gap of 20 days, 1 SP500 close 1 % off ^GSPC."""
     days = years * 252
     con.execute("create schema if not exists bench")
     con.execute(
@@ -121,7 +121,7 @@ def generate_prices(con, series: int, years: int, end: dt.date) -> int:
     )
     con.execute(
         """
-        update bench.prices set value = value * 1.6
+        update bench.prices set value = value * 10
         where series_id in ('S00010', 'S01000', 'S04000')
             and obs_date = (select quantile_disc(obs_date, 0.5) from bench.prices)
         """
@@ -151,10 +151,10 @@ def hand_written_checks(con, inputs: SuiteInputs, relation: str) -> dict[str, fl
         "non-positive": f"select source, series_id, obs_date from {source} where value <= 0",
         "jumps": f"""select * from (select source, series_id, obs_date,
                       100 * value / lag(value) {window} - 100 as r from {source})
-                     where abs(r) > {allowances.max_daily_move_pct}""",
+                     where abs(r) > {allowances.max_move_pct.limit}""",
         "gaps": f"""select * from (select source, series_id, obs_date,
                      obs_date - lag(obs_date) {window} as g from {source})
-                    where g > {allowances.max_gap_days["business_daily"]}""",
+                    where g > {allowances.max_gap_days["business_daily"].limit}""",
         "stale": f"""select source, series_id, max(obs_date) from {source} group by all
                      having date '{inputs.as_of}' - max(obs_date) > 10""",
         "sp500_vs_gspc": f"""select a.obs_date from {source} a join {source} b using (obs_date)

@@ -18,6 +18,7 @@ import dagster as dg
 
 from assets.markdown import md_table
 from config.resources import SourceSettings, WarehouseResource, data_dir
+from expectations import record
 from expectations.suites import SERIES_SUITES, SUITES
 from expectations.suites.spec import Suite, SuiteInputs
 
@@ -39,23 +40,6 @@ GATES = [
     *(Gate(f"gx_{mart}", dg.AssetKey(["marts", mart]), build) for mart, build in SUITES.items()),
     *(Gate(f"gx_{name}", dg.AssetKey(asset), build) for name, (asset, build) in SERIES_SUITES.items()),
 ]
-
-
-def previous_rows(instance: dg.DagsterInstance, check_key: dg.AssetCheckKey) -> int | None:
-    """Row count validated by the last run of this check with no error (None on the first run)."""
-    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as Status
-
-    history = instance.event_log_storage.get_asset_check_execution_history(
-        check_key, limit=20, status={Status.SUCCEEDED, Status.FAILED}
-    )
-    for record in history:
-        evaluation = record.evaluation
-        if evaluation is None or "rows" not in evaluation.metadata:
-            continue
-        if evaluation.metadata.get("failed") and evaluation.metadata["failed"].value:
-            continue
-        return int(evaluation.metadata["rows"].value)
-    return None
 
 
 def _problems_table(outcomes) -> str:
@@ -147,11 +131,12 @@ def gx_gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     docs_dir = data_dir() / DOCS_DIR
     validator = Validator(docs_dir, run_name=context.run.run_id)
     validated = []
-    with warehouse.connect(read_only=True) as con:
+    with warehouse.connect() as con:
         for gate in GATES:
             if gate.key not in context.selected_asset_check_keys:
                 continue
-            inputs = SuiteInputs(as_of=as_of, previous_rows=previous_rows(context.instance, gate.key))
+            baseline = record.last_good(con, gate.check, gate.asset.to_user_string())
+            inputs = SuiteInputs(as_of=as_of, previous_rows=baseline.rows if baseline else None)
             suite = gate.build(inputs)
             try:
                 frame = con.execute(suite.query, suite.params).df()
@@ -160,6 +145,22 @@ def gx_gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
                 validated.append((gate, inputs, None, f"{type(exc).__name__}: {exc}"))
                 continue
             validated.append((gate, inputs, validator.validate(frame, suite), None))
+        record.record(
+            con,
+            context.run.run_id,
+            as_of,
+            [
+                record.Evaluation(
+                    gate.check,
+                    gate.asset.to_user_string(),
+                    passed=outcome is not None and not (outcome.failed or outcome.warnings),
+                    failed=1 if outcome is None else len(outcome.failed),
+                    warnings=0 if outcome is None else len(outcome.warnings),
+                    rows=None if outcome is None else outcome.rows,
+                )
+                for gate, _, outcome, _ in validated
+            ],
+        )
     pages = validator.publish_docs()
     for gate, inputs, outcome, error in validated:
         if outcome is None:

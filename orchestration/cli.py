@@ -23,7 +23,16 @@ import polars as pl
 
 from config.resources import data_dir
 
-_SHOWN = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EVALUATION", "STEP_UP_FOR_RETRY"}
+_SHOWN = {
+    "STEP_START",
+    "STEP_SUCCESS",
+    "STEP_FAILURE",
+    "ASSET_CHECK_EVALUATION",
+    "STEP_UP_FOR_RETRY",
+    "ASSET_MATERIALIZATION",
+}
+# Exit codes of `run` (documented in the README).
+EXIT_VERDICT, EXIT_FAILED, EXIT_BLOCKED = 0, 1, 2
 
 
 class Progress:
@@ -39,6 +48,11 @@ class Progress:
         self.step_started: dict[str, float] = {}
         self.done = 0
         self.failures: list[str] = []
+        # Series an ingest step could not load, and checks that blocked the summary (ERROR).
+        self.absent: list[str] = []
+        self.blocked: list[str] = []
+        self.crashed: list[str] = []
+        self._loads: dict[str, dict] = {}
         self._stop = threading.Event()
         self._cursor: str | None = None
         self._thread = threading.Thread(target=self._follow, daemon=True)
@@ -70,6 +84,23 @@ class Progress:
             self._handle(record.event_log_entry)
         self._cursor = page.cursor
 
+    def _step_done(self, step: str, took: float) -> None:
+        """An ingest step says what it loaded, skipped and could not load, one line per series it
+        could not (with why); a step that could not load everything is not a clean ✓."""
+        loads = self._loads.pop(step, None)
+        if loads is None:
+            self._say(f"✓ {step} ({took:.1f}s)")
+            return
+        failed = loads.get("failures") or []
+        counts = (
+            f"{loads['series_loaded']} loaded, {len(loads.get('series_skipped') or [])} skipped, "
+            f"{len(failed)} not loaded"
+        )
+        self._say(f"{'⚠' if failed else '✓'} {step} ({took:.1f}s): {counts}")
+        for line in failed:
+            self.absent.append(line)
+            print(f"{'':17}- {line}", file=self.out, flush=True)
+
     def _handle(self, record) -> None:
         stamp = dt.datetime.fromtimestamp(record.timestamp).isoformat(timespec="milliseconds")
         event = record.dagster_event
@@ -91,10 +122,14 @@ class Progress:
         if kind == "STEP_START":
             self.step_started[step] = time.monotonic()
             self._say(f"▶ {step}")
+        elif kind == "ASSET_MATERIALIZATION":
+            metadata = event.event_specific_data.materialization.metadata
+            if "series_loaded" in metadata:  # an ingest asset: what it loaded, skipped and could not
+                self._loads[step] = {k: v.value for k, v in metadata.items()}
         elif kind == "STEP_SUCCESS":
             self.done += 1
             took = time.monotonic() - self.step_started.get(step, self.started)
-            self._say(f"✓ {step} ({took:.1f}s)")
+            self._step_done(step, took)
         elif kind == "STEP_UP_FOR_RETRY":
             self._say(f"↻ {step} will be retried: {record.user_message}")
         elif kind == "STEP_FAILURE":
@@ -105,6 +140,8 @@ class Progress:
             if error is not None:
                 self.log.write(error.to_string() + "\n")
             reason = failure_reason(error) or record.user_message
+            if error is None or error.cls_name != "DagsterAssetCheckFailedError":
+                self.crashed.append(step)  # the code or the warehouse failed, not a gate
             self.failures.append(f"{step}: {reason}")
             self._say(f"✗ {step} FAILED: {reason}")
         elif kind == "ASSET_CHECK_EVALUATION":
@@ -112,11 +149,18 @@ class Progress:
             if not evaluation.passed:
                 check = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 level = evaluation.severity.value
-                detail = {
-                    k: v.value for k, v in evaluation.metadata.items() if k in ("failed", "warnings", "rows")
-                }
-                self.failures.append(f"check {check} did not pass ({level}) {detail}")
-                self._say(f"! check {check} did not pass ({level}) {detail}")
+                shown = ("failed", "warnings", "stale_count", "rows")
+                detail = ", ".join(
+                    f"{k.replace('_count', '')} {evaluation.metadata[k].value}"
+                    for k in shown
+                    if k in evaluation.metadata
+                )
+                self.failures.append(f"check {check} did not pass ({level}): {detail}")
+                if level == "ERROR":
+                    self.blocked.append(check)
+                    self._say(f"✗ check {check} did not pass ({level}: blocks the summary): {detail}")
+                else:
+                    self._say(f"! check {check} did not pass ({level}: shown, blocks nothing): {detail}")
                 # The gate's checks name each expectation that did not pass, with counts and an example.
                 failures = evaluation.metadata.get("failures")
                 lines = [f["summary"] for f in (failures.value if failures else []) if "summary" in f]
@@ -234,15 +278,38 @@ def run() -> int:
             instance=instance, run_id=run_id, raise_on_error=False, run_config=quiet
         )
     elapsed = time.monotonic() - progress.started
+    published = published_path(warehouse)
+    if not result.success and progress.blocked and not progress.crashed:
+        print(
+            f"\nRun {run_id} BLOCKED after {elapsed:.1f}s: corrupt data failed a blocking check, so",
+            file=sys.stderr,
+        )
+        print("the summary did not run and the last verdict stays published. What blocked:", file=sys.stderr)
+        for failure in progress.failures:
+            print(f"  - {failure}", file=sys.stderr)
+        print(f"Full log: {log_path}", file=sys.stderr)
+        if published.exists():
+            print("\nThe published verdict, unchanged:\n")
+            _print_summary(published)
+        return EXIT_BLOCKED
     if not result.success:
         print(f"\nRun {run_id} FAILED after {elapsed:.1f}s:", file=sys.stderr)
         for failure in progress.failures or ["see the log"]:
             print(f"  - {failure}", file=sys.stderr)
         print(f"Full log: {log_path}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     print(f"\nRun {run_id} succeeded in {elapsed:.1f}s. Full log: {log_path}\n")
-    _print_summary(published_path(warehouse))
-    return 0
+    _print_summary(published)
+    if sources.resolved_mode() == "replay":
+        print(
+            f"\nRecorded data, not today's market: a snapshot recorded on {sources.reference_date()}, "
+            "whose series may each have been saved on another day (mixed vintages)."
+        )
+    if progress.absent:
+        print("\nNot loaded this run (their metrics are stale or no_data where no other data serves):")
+        for line in progress.absent:
+            print(f"  - {line}")
+    return EXIT_VERDICT
 
 
 def sql() -> int:
@@ -260,10 +327,40 @@ def sql() -> int:
     return 0  # unreachable: execv replaces this process
 
 
+def snapshot(real_data: Path, out: Path) -> int:
+    """A replay snapshot of the newest vintage of each catalog series in a folder of real payloads."""
+    from assets.sources import real_payloads
+    from config.catalog import load_catalog
+
+    payloads, unmapped = real_payloads.scan(real_data, load_catalog())
+    chosen = real_payloads.newest(payloads)
+    if not chosen:
+        print(f"No file under {real_data} maps to a catalog series.", file=sys.stderr)
+        return EXIT_FAILED
+    real_payloads.write_snapshot(chosen, out)
+    print(f"Snapshot {out}, recorded at {real_payloads.recorded_at(max(p.vintage for p in chosen))}:")
+    for p in chosen:
+        print(f"  {p.source}/{p.key:<16} {p.vintage}  {p.path.relative_to(real_data)}")
+    older = len(payloads) - len(chosen)
+    print(f"{older} older vintages left out; {len(unmapped)} files map to no catalog series:")
+    for u in unmapped:
+        print(f"  {u.path.relative_to(real_data)}: {u.reason}")
+    return EXIT_VERDICT
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli")
-    parser.add_argument("command", choices=["run", "sql"])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the daily job and print the verdict")
+    commands.add_parser("sql", help="a read-only SQL shell on the published copy")
+    build = commands.add_parser("snapshot", help="a replay snapshot from a folder of real payloads")
+    build.add_argument(
+        "--from", dest="real_data", type=Path, required=True, help="<source>/<vintage>_<who>/<file>"
+    )
+    build.add_argument("--to", dest="out", type=Path, required=True, help="the snapshot folder (replaced)")
     args = parser.parse_args(argv)
+    if args.command == "snapshot":
+        return snapshot(args.real_data, args.out)
     return {"run": run, "sql": sql}[args.command]()
 
 

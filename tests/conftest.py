@@ -1,16 +1,21 @@
 """Hermetic tests: no network from this process or its subprocesses, a temporary warehouse each."""
 
 import datetime as dt
+import gzip
 import os
 import socket
 import subprocess
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-REAL_DATA = Path(os.environ.get("THESIS_REAL_DATA", PROJECT_ROOT.parent / "shared" / "real-data"))
 FIXTURES = Path(__file__).parent / "fixtures"
+# The real payloads the tests replay, saved from the sources (provenance: fixtures/real/README.md),
+# gzipped byte for byte. THESIS_REAL_DATA points the tests at another folder of the same layout
+# (../shared/real-data, say) instead.
+REAL_FIXTURES = FIXTURES / "real"
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -51,11 +56,22 @@ def _block_network():
             os.environ[key] = value
 
 
-@pytest.fixture
-def real_data() -> Path:
-    if not REAL_DATA.is_dir():
-        pytest.skip(f"real payloads not found at {REAL_DATA} (set THESIS_REAL_DATA to ../shared/real-data)")
-    return REAL_DATA
+@pytest.fixture(scope="session")
+def real_data(tmp_path_factory) -> Path:
+    """The real payloads, unpacked once per session into the layout of ../shared/real-data
+    (`<source>/<vintage>_<who>/<file>`). Never skipped: they ship with the tests."""
+    chosen = os.environ.get("THESIS_REAL_DATA")
+    if chosen:
+        return Path(chosen)
+    packed = sorted(REAL_FIXTURES.rglob("*.gz"))
+    if not packed:
+        pytest.fail(f"no real payloads under {REAL_FIXTURES}: the checkout is incomplete")
+    root = tmp_path_factory.mktemp("real-data")
+    for path in packed:
+        target = root / path.relative_to(REAL_FIXTURES).with_suffix("")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(gzip.decompress(path.read_bytes()))
+    return root
 
 
 @pytest.fixture
@@ -93,3 +109,20 @@ def dev_command(**variables: str) -> str:
         check=True,
     ).stdout
     return next(line for line in printed.splitlines() if "dagster dev" in line)
+
+
+@pytest.fixture(scope="session")
+def real_history(real_data, tmp_path_factory):
+    """One warehouse holding the full history of every real payload: each vintage (oldest first)
+    replayed in turn through the ingest assets, each revising the one before as it would have in
+    production, then the whole daily job once more on the newest snapshot."""
+    from assets.sources import real_payloads
+    from config.catalog import load_catalog
+    from tests.replays import replay
+
+    payloads, _ = real_payloads.scan(real_data, load_catalog())
+    root = tmp_path_factory.mktemp("real-history")
+    instance = dg.DagsterInstance.ephemeral()
+    for i, group in enumerate(real_payloads.vintages(payloads)):
+        run = replay(real_payloads.write_snapshot(group, root / f"vintage-{i}"), root, instance)
+    return run

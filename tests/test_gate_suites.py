@@ -34,7 +34,7 @@ def test_gate_settings_name_only_known_marts_and_series_and_reuse_the_freshness_
     assert allowances.max_lag_days("fred/DTWEXBGS") == load_freshness()["business_daily"].max_lag_days
     assert allowances.max_lag_days("imf/cofer") == load_freshness()["quarterly"].max_lag_days
     assert allowances.max_lag_days(None, "mart_macro", "date") == 45
-    assert allowances.max_gap_days("yahoo/000300.SS") == 12 and allowances.max_gap_days("yahoo/^HSI") == 7
+    assert allowances.max_gap_days("yahoo/000300.SS") == 12 and allowances.max_gap_days("yahoo/^HSI") == 10
     assert allowances.checked_from("fred/CBBTCUSD") == dt.date(2015, 1, 26)
     assert allowances.frequency("synthetic/S00001") == "business_daily"
 
@@ -49,7 +49,10 @@ def test_a_bad_gate_file_is_refused_with_the_key_named():
     with pytest.raises(GateConfigError, match=r"max_row_drop"):
         parse_gate(text.replace("max_row_drop: 0.05", "max_row_drop: 2"))
     with pytest.raises(GateConfigError, match=r"max_gap_days.*weekly"):
-        parse_gate(text.replace("  weekly: 14\n", ""))
+        parse_gate(text.replace("  weekly:\n", "  fortnightly:\n"))
+    # A bound that real history breaks is refused, naming the bound and the real value.
+    with pytest.raises(GateConfigError, match=r"walcl_13w_change_pct.*below the highest real value 131.45"):
+        parse_gate(text.replace("        max: 250\n", "        max: 100\n"))
     settings = parse_gate(text.replace("yahoo/000300.SS:", "yahoo/000300.XX:"))
     with pytest.raises(GateConfigError, match=r"000300\.XX"):
         Allowances(settings, load_catalog(), load_freshness())
@@ -75,7 +78,9 @@ def prices():
             ("fred", "CBBTCUSD", day, 80000 + 100 * i),
             ("yahoo", "BTC-USD", day - dt.timedelta(days=1), 80000 + 100 * i),
         ]
-        rows.append(("yahoo", "ACWX", day, 50 * (1.6 if day == dt.date(2025, 3, 10) else 1)))
+        rows.append(
+            ("yahoo", "ACWX", day, 50 * (10 if day == dt.date(2025, 3, 10) else 1))
+        )  # a decimal shift
         if day <= AS_OF - dt.timedelta(days=20):
             rows.append(("yahoo", "FXI", day, 30.0))
         if not dt.date(2025, 2, 10) <= day <= dt.date(2025, 2, 20):
@@ -95,7 +100,7 @@ def prices():
 def test_the_price_profile_names_each_faulty_series_with_its_worst_day(prices):
     suite = price_series(SuiteInputs(as_of=AS_OF))
     frame = prices.execute(suite.query, suite.params).df().set_index("series_id")
-    assert frame.loc["ACWX", "max_abs_return_pct"] == pytest.approx(60.0)
+    assert frame.loc["ACWX", "max_abs_return_pct"] == pytest.approx(900.0)
     assert str(frame.loc["ACWX", "worst_return_date"].date()) == "2025-03-10"
     assert (frame.loc["FXI", "lag_days"], frame.loc["FXI", "max_lag_days"]) == (20, 10)
     assert (frame.loc["MCHI", "max_gap_days"], str(frame.loc["MCHI", "max_gap_end_date"].date())) == (
@@ -158,7 +163,7 @@ def test_gx_and_its_sql_twin_flag_the_same_rows_on_the_synthetic_prices():
     con = duckdb.connect()
     generate_prices(con, series=40, years=2, end=AS_OF)
     con.execute(
-        "update bench.prices set value = value * 1.6 where series_id = 'S00007' and obs_date = ?",
+        "update bench.prices set value = value * 10 where series_id = 'S00007' and obs_date = ?",
         [AS_OF - dt.timedelta(days=30)],
     )
     suite = price_series(SuiteInputs(as_of=AS_OF, previous_rows=100), relation="bench.prices")

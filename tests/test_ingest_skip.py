@@ -1,13 +1,18 @@
-"""Slow series are not refetched while their last load is recent enough; a skip is not a failure."""
+"""In live mode, slow series are not refetched while their last load is recent enough; a skip is not
+a failure. Replay and demo read their whole input on every run."""
 
 import datetime as dt
 
 import dagster as dg
 import duckdb
+import httpx
 import polars as pl
 import pytest
 
 from assets.ingest import RAW_TABLES, fetch_due, ingest_assets
+from assets.sources import fred
+from assets.sources.base import Window
+from assets.sources.http import HttpClient
 from assets.summary import read_loads
 from assets.thesis import evaluate_condition
 from config.catalog import load_catalog
@@ -42,18 +47,46 @@ def test_policy_fetches_daily_every_run_and_slow_frequencies_at_most_weekly():
     assert policy["quarterly"].refetch_after_days == policy["annual"].refetch_after_days == 7
 
 
-def test_force_refetch_comes_from_the_field_the_env_or_recording(monkeypatch, tmp_path):
+def test_only_live_mode_skips_and_force_refetch_comes_from_the_field_the_env_or_recording(
+    monkeypatch, tmp_path
+):
     monkeypatch.delenv("THESIS_FORCE_REFETCH", raising=False)
     monkeypatch.delenv("THESIS_RECORD_DIR", raising=False)
-    assert not SourceSettings(mode="demo").refetch_everything()
-    assert SourceSettings(mode="demo", force_refetch=True).refetch_everything()
+    assert not SourceSettings(mode="live").refetch_everything()
+    assert SourceSettings(mode="live", force_refetch=True).refetch_everything()
     # A recording must hold every series, or replaying it would report the skipped ones missing.
     assert SourceSettings(mode="live", record_dir=str(tmp_path)).refetch_everything()
     monkeypatch.setenv("THESIS_FORCE_REFETCH", "true")
-    assert SourceSettings(mode="demo").refetch_everything()
+    assert SourceSettings(mode="live").refetch_everything()
+    # A snapshot and the demo data are fixed inputs: read whole on every run, skip rule or not.
+    monkeypatch.delenv("THESIS_FORCE_REFETCH")
+    assert SourceSettings(mode="replay").refetch_everything()
+    assert SourceSettings(mode="demo", force_refetch=False).refetch_everything()
 
 
 FRED = next(a for a in ingest_assets if a.key == dg.AssetKey(["raw", "fred_observations"]))
+
+
+@pytest.fixture
+def live_fred(monkeypatch):
+    """Live mode against a mocked FRED: each CSV request answered with the demo path of the
+    series over the window it asked for (no sleeping between requests)."""
+    requested: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        series = load_catalog().get("fred", params["id"])
+        window = Window(dt.date.fromisoformat(params["cosd"]), dt.date.fromisoformat(params["coed"]))
+        requested.append(series.key)
+        return httpx.Response(200, content=fred.demo(series, window))
+
+    def client(timeout: float) -> HttpClient:
+        return HttpClient(timeout=timeout, sleep=lambda _: None, transport=httpx.MockTransport(answer))
+
+    monkeypatch.setattr("assets.ingest.HttpClient", client)
+    monkeypatch.setenv("THESIS_SOURCE_MODE", "live")
+    monkeypatch.delenv("THESIS_FORCE_REFETCH", raising=False)
+    return requested
 
 
 def materialize_fred(**settings) -> dict:
@@ -76,15 +109,19 @@ def latest_audit(path) -> dict[str, str]:
     return dict(rows)
 
 
-def test_a_same_day_rerun_skips_slow_series_and_a_later_day_fetches_them(warehouse_env, monkeypatch):
+def test_a_same_day_live_rerun_skips_slow_series_and_a_later_day_fetches_them(
+    warehouse_env, live_fred, monkeypatch
+):
     fred = load_catalog().for_source("fred")
     policy = load_freshness()
     slow = {s.key for s in fred if policy[s.frequency].refetch_after_days > 0}
     assert {"CPIAUCSL", "A191RL1Q225SBEA", "WALCL"} <= slow and "DTWEXBGS" not in slow
 
     assert materialize_fred()["series_skipped"].value == []
+    live_fred.clear()
     second = materialize_fred()
     assert set(second["series_skipped"].value) == slow
+    assert set(live_fred) == {s.key for s in fred} - slow  # a skipped series is not asked for
     assert second["series_failed"].value == []
     statuses = latest_audit(warehouse_env)
     assert {k for k, v in statuses.items() if v == "skipped"} == slow
@@ -99,7 +136,9 @@ def test_a_same_day_rerun_skips_slow_series_and_a_later_day_fetches_them(warehou
     assert materialize_fred(force_refetch=True)["series_skipped"].value == []
 
 
-def test_a_skipped_series_keeps_its_loaded_status_so_the_summary_never_calls_it_stale(warehouse_env):
+def test_a_skipped_series_keeps_its_loaded_status_so_the_summary_never_calls_it_stale(
+    warehouse_env, live_fred
+):
     materialize_fred()
     materialize_fred()
     assert latest_audit(warehouse_env)["CPIAUCSL"] == "skipped"

@@ -62,10 +62,10 @@ def test_a_corrupted_mart_fails_its_gate_and_the_summary_keeps_the_last_good_run
     instance = dg.DagsterInstance.ephemeral()
     assert run(instance).success
     summary_before = table_hash(warehouse_env, "marts.thesis_summary")
-    # A bad upstream value outside the ingest lookback window: a 60 % jump the dbt tests accept.
+    # A bad upstream value outside the ingest lookback window: a shifted decimal the dbt tests accept.
     with duckdb.connect(str(warehouse_env)) as con:
         con.execute(
-            "update raw.fred_observations set value = value * 1.6 "
+            "update raw.fred_observations set value = value * 10 "
             "where series_id = 'DTWEXBGS' and obs_date = (select min(obs_date) from raw.fred_observations "
             "where series_id = 'DTWEXBGS' and obs_date >= date '2020-06-01' and value is not null)"
         )

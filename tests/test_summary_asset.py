@@ -128,7 +128,8 @@ def test_a_series_that_failed_today_makes_todays_metrics_stale_but_not_the_backf
         "select as_of, status, evidence from marts.thesis_summary_history where metric = 'dxy_1y_change'",
     )
     today = dxy.filter(pl.col("as_of") == AS_OF).row(0, named=True)
-    assert today["status"] == "stale" and "yahoo/DX-Y.NYB failed to load" in today["evidence"]
+    assert today["status"] == "stale"
+    assert "yahoo/DX-Y.NYB failed: an HTML/XML page instead of data (no data)" in today["evidence"]
     assert "stale" not in dxy.filter(pl.col("as_of") < AS_OF)["status"].to_list()
 
 

@@ -7,9 +7,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from assets.raw import SeriesLoad
 from assets.thesis import (
     DEMO_NOTE,
-    SeriesLoad,
     aggregate,
     classify,
     conjunction,
@@ -97,9 +97,15 @@ def test_a_metric_confirms_contradicts_or_is_neutral_with_its_numbers_in_the_evi
 def test_a_metric_is_stale_when_too_old_or_when_its_source_failed_today():
     old = status(metric(), frame((D - dt.timedelta(days=11), -2.0)))
     assert old["status"] == "stale" and old["score"] is None and old["value"] == -2.0
-    assert old["evidence"].startswith("Stale (observed 11 days before 2026-11-24; 10 days allowed).")
-    failed = status(metric(), frame((D, -2.0)), loads={"fred/X": SeriesLoad("failed", "live")})
-    assert failed["status"] == "stale" and "fred/X failed to load" in failed["evidence"]
+    assert old["reason"] == "fred/X latest 2026-11-13, 11 days before 2026-11-24 (10 allowed)"
+    assert old["evidence"].startswith(f"Stale ({old['reason']}). It moved -2.0% to 2026-11-13")
+    # Today's failure is named with its error and how far the series' data reach.
+    page = SeriesLoad(
+        "failed", "live", "fred/X at line 1: an HTML page instead of data", D - dt.timedelta(days=3)
+    )
+    failed = status(metric(), frame((D, -2.0)), loads={"fred/X": page})
+    assert failed["status"] == "stale"
+    assert failed["reason"] == "fred/X failed: an HTML page instead of data (data to 2026-11-21)"
     # A backfilled date does not know which loads failed back then: today's failure is not its.
     backfilled = status(
         metric(), frame((D, -2.0)), loads={"fred/X": SeriesLoad("failed", "live")}, judge_loads=False
@@ -113,6 +119,11 @@ def test_a_metric_has_no_data_without_a_frame_a_column_or_a_row_by_the_as_of_dat
     nothing_yet = status(metric(), frame((D + dt.timedelta(days=1), -2.0), (D - dt.timedelta(days=3), None)))
     assert nothing_yet["status"] == "no_data"
     assert nothing_yet["evidence"] == "No the metric (mart_x.v) observed by 2026-11-24."
+    assert nothing_yet["reason"] == "no value of mart_x.v by 2026-11-24"
+    # An absent source is the reason: missing from a snapshot, or never loaded at all.
+    gone = {"fred/X": SeriesLoad("missing", "replay", "fred/X at snap/fred/X.json|csv: not in the snapshot")}
+    assert status(metric(), None, loads=gone)["reason"] == "fred/X missing: not in the snapshot (no data)"
+    assert status(metric(), None, loads={})["reason"] == "fred/X was never loaded"
 
 
 def test_null_cells_named_by_the_evidence_print_as_na():

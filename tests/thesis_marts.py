@@ -13,6 +13,7 @@ import zlib
 import duckdb
 import polars as pl
 
+from assets.raw import AUDIT_DDL
 from config.resources import CONNECTION_CONFIG
 from config.theses import mart_schemas
 
@@ -79,10 +80,12 @@ def write_warehouse(path, end: dt.date, failed: tuple[str, ...] = (), origin: st
     audit = pl.DataFrame(
         [
             {
+                "run_id": "test",
                 "source": ref.split("/")[0],
                 "series_id": ref.split("/")[1],
                 "status": "failed" if ref in failed else "loaded",
                 "origin": origin,
+                "error": f"{ref} at line 1: an HTML/XML page instead of data" if ref in failed else None,
                 "loaded_at": dt.datetime(2026, 11, 24, tzinfo=dt.UTC),
             }
             for ref in sorted(refs)
@@ -97,4 +100,5 @@ def write_warehouse(path, end: dt.date, failed: tuple[str, ...] = (), origin: st
             con.execute(f"create or replace table marts.{mart} as select * from frame")
             con.unregister("frame")
         con.register("audit", audit.to_arrow())
-        con.execute("create or replace table raw.load_audit as select * from audit")
+        con.execute(AUDIT_DDL)
+        con.execute("insert into raw.load_audit by name select * from audit")

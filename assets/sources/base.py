@@ -33,6 +33,15 @@ class SeriesMissing(SourceError):
     """The series is absent (e.g. not in a replay snapshot): reported per series, never fatal."""
 
 
+class CorruptData(SourceError):
+    """The body is data for the series, but data no source may send: a duplicate key, a date in
+    the future, a value that is NaN, infinite, absurdly large, or not positive where it must be.
+
+    Unlike a body that is not data at all (an error page, an outage: the series is absent today,
+    the verdict goes on without it), corrupt values mean the source itself is wrong: the body is
+    refused, and the load's integrity check blocks the summary (`expectations/loads.py`)."""
+
+
 @dataclass(frozen=True)
 class HttpRequest:
     """One GET: the URL, its query parameters and headers, and the extension of the body it returns."""
@@ -113,6 +122,8 @@ class Connector:
              and `date_column` the observation date (for lookback windows and metadata).
     revision_columns: the values whose change is a revision (the old version goes to history);
              other attributes (names, flags) are kept from the version first seen.
+    checked_value: the one value column whose revisions the source's load check measures
+             against gate.yaml's limits (None: not measured); keyed by series and date.
     fallback: an optional second request for the same series, tried in live mode only when the
              primary request fails (HTTP error, timeout) after its retries; the body's URL records
              which one answered and its extension picks the parser.
@@ -131,6 +142,7 @@ class Connector:
     date_column: str
     revision_columns: tuple[str, ...]
     fallback: Callable[..., HttpRequest] | None = None
+    checked_value: str | None = None
 
 
 # Values this large are unit mistakes or corrupt bodies in every series we load (world GDP is ~1e14).
@@ -203,10 +215,10 @@ def check_columns(
     i = int(np.argmax(bad))
     day, first = dates[i], int(first_seen[np.searchsorted(unique_days, days[i])])
     if first != i:
-        raise SourceError(source, series, f"duplicate date {day} (first at {where(first)})", where(i))
+        raise CorruptData(source, series, f"duplicate date {day} (first at {where(first)})", where(i))
     if day > latest_allowed:
-        raise SourceError(source, series, f"date {day} is in the future (after {latest_allowed})", where(i))
+        raise CorruptData(source, series, f"date {day} is in the future (after {latest_allowed})", where(i))
     value = float(numbers[i])
     if value != value or abs(value) >= ABSURD_MAGNITUDE:
-        raise SourceError(source, series, f"absurd value {value!r}", where(i))
-    raise SourceError(source, series, f"non-positive value {value!r} for a positive series", where(i))
+        raise CorruptData(source, series, f"absurd value {value!r}", where(i))
+    raise CorruptData(source, series, f"non-positive value {value!r} for a positive series", where(i))

@@ -115,7 +115,7 @@ class ReplayBodies:
                     connector.source, series.key, ext, path.read_bytes(), self.origin, fetched, path.as_uri()
                 )
         raise SeriesMissing(
-            connector.source, series.key, f"not in snapshot {folder}/ (looked for {series.key}.json/.csv)"
+            connector.source, series.key, "not in the snapshot", f"{folder}/{series.key}.json|csv"
         )
 
 

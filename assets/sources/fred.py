@@ -227,4 +227,5 @@ CONNECTOR = Connector(
     series_column="series_id",
     date_column="obs_date",
     revision_columns=("value",),
+    checked_value="value",
 )

@@ -291,5 +291,6 @@ CONNECTOR = Connector(
     date_column="obs_date",
     # The vintage stamp counts as a revision so that no row keeps a stale stamp (see above).
     revision_columns=("value", "dataflow"),
+    checked_value="value",
     fallback=fallback,
 )

@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from assets.sources import genai_prices
-from assets.sources.base import Body, Connector, HttpRequest, SourceError, Window
+from assets.sources.base import Body, Connector, CorruptData, HttpRequest, SourceError, Window
 from config.catalog import Series
 
 SOURCE = "openrouter"
@@ -74,12 +74,12 @@ def _price(pricing: dict, key: str, series_id: str, where: str) -> tuple[Decimal
     if not per_token.is_finite():
         raise SourceError(SOURCE, series_id, f"non-numeric {key} price {text[:40]!r}", where)
     if per_token < 0:
-        raise SourceError(
+        raise CorruptData(
             SOURCE, series_id, f"negative {key} price {text[:40]!r} (only -1 is allowed)", where
         )
     per_million = per_token * PER_MILLION
     if per_million > MAX_USD_PER_MTOK:
-        raise SourceError(SOURCE, series_id, f"absurd {key} price {text[:40]!r} USD per token", where)
+        raise CorruptData(SOURCE, series_id, f"absurd {key} price {text[:40]!r} USD per token", where)
     return per_million, False
 
 
@@ -101,7 +101,7 @@ def _model_row(model: Any, series_id: str, where: str, latest: dt.datetime) -> d
     completion, completion_variable = _price(pricing, "completion", series_id, where)
     created = _optional(model, "created", int, series_id, where)
     if created is not None and created > latest.timestamp():
-        raise SourceError(
+        raise CorruptData(
             SOURCE,
             series_id,
             f"created {created} is in the future (after {latest:%Y-%m-%d %H:%M} UTC)",
@@ -156,7 +156,7 @@ def parse(body: Body) -> pa.Table:
     for i, model in enumerate(models):
         row = _model_row(model, series_id, f"data[{i}]", latest)
         if row["model_id"] in seen:
-            raise SourceError(
+            raise CorruptData(
                 SOURCE,
                 series_id,
                 f"duplicate model id {row['model_id']!r} (first at {seen[row['model_id']]})",

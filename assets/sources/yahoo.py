@@ -300,4 +300,5 @@ CONNECTOR = Connector(
     # Every market field: a bar first seen mid-session has a partial high, low and volume, and
     # the complete bar a later run reads must replace all of it (the old version goes to history).
     revision_columns=("open", "high", "low", "close", "adj_close", "volume"),
+    checked_value="close",
 )

@@ -13,6 +13,7 @@ from expectations.suites.spec import (
     jumps,
     not_null,
     positive,
+    ranged,
     spine_freshness,
     spine_query,
     unique,
@@ -56,23 +57,10 @@ def mart_crypto(inputs: SuiteInputs) -> Suite:
                 min_value=-1,
                 max_value=1,
             ),
-            between(
-                "btc_nasdaq_beta_1y",
-                "bitcoin's 1-year beta to the Nasdaq has ranged about -0.5 to 3: beyond ±10 is a "
-                "return computed on mismatched days or units",
-                min_value=-10,
-                max_value=10,
-            ),
-            between(
-                "btc_nasdaq_beta_1y",
-                "a beta outside -1..5 is possible in a crash but unseen: it warns",
-                min_value=-1,
-                max_value=5,
-                severity="warn",
-            ),
+            *ranged(inputs, "mart_crypto", "btc_nasdaq_beta_1y", "bitcoin's 1-year beta to the Nasdaq"),
             spine_freshness(inputs, "mart_crypto", SPINE),
             *as_of_freshness(inputs, "mart_crypto", AS_OF_DATES),
             gaps(inputs, SPINE),
-            *jumps(inputs, PRICES),
+            *jumps(inputs, "mart_crypto", PRICES),
         ],
     )

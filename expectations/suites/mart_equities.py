@@ -11,6 +11,7 @@ from expectations.suites.spec import (
     jumps,
     not_null,
     positive,
+    ranged,
     spine_freshness,
     spine_query,
     unique,
@@ -41,7 +42,7 @@ def mart_equities(inputs: SuiteInputs) -> Suite:
             spine_freshness(inputs, "mart_equities", SPINE),
             *as_of_freshness(inputs, "mart_equities", AS_OF_DATES),
             gaps(inputs, SPINE),
-            *jumps(inputs, PRICES),
+            *jumps(inputs, "mart_equities", PRICES),
             *(
                 between(
                     column,
@@ -52,15 +53,9 @@ def mart_equities(inputs: SuiteInputs) -> Suite:
                 for column in RETURNS
             ),
             *(
-                between(
-                    column,
-                    "these markets' best and worst years span about -70 % to +150 % (2008-09); "
-                    "outside -90 %..+400 % warns (a bad year-ago value more likely than a market)",
-                    min_value=-90,
-                    max_value=400,
-                    severity="warn",
-                )
+                expectation
                 for column in RETURNS
+                for expectation in ranged(inputs, "mart_equities", column, column)
             ),
         ],
     )

@@ -179,14 +179,14 @@ def profile_query(inputs: SuiteInputs, relation: str = RELATION) -> tuple[str, l
     defaults = [
         inputs.as_of,
         allowances.freshness[unlisted].max_lag_days,
-        allowances.settings.max_gap_days[unlisted],
+        int(allowances.settings.max_gap_days[unlisted].limit),
     ]
     return sql, [*rule_params, *pair_params, *defaults]
 
 
 def price_series(inputs: SuiteInputs, relation: str = RELATION) -> Suite:
     sql, params = profile_query(inputs, relation)
-    move = inputs.allowances.settings.max_daily_move_pct
+    move = inputs.allowances.settings.max_move_pct.limit
     return Suite(
         "price_series",
         sql,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from assets.raw import ident
-from config.gate import Allowances, load_allowances
+from config.gate import Allowances, Bounds, Observed, load_allowances
 
 Severity = Literal["error", "warn"]
 
@@ -62,13 +62,19 @@ def midnight(day: dt.date) -> dt.datetime:
 
 
 def completeness(inputs: SuiteInputs, what: str = "rows") -> list[Expect]:
-    """Not empty on a first run; afterwards, not much smaller than the last good run."""
-    if inputs.previous_rows is None:
+    """Rows are lost (ERROR) when the table holds more than `max_row_drop` fewer than at the last
+    good gate run of this warehouse (`audit.gate_runs`). A table that is empty, and was empty or
+    unseen at that run, is absence (WARN): its source series have not loaded yet, and the
+    summary marks the metrics that read it `no_data` with the reason."""
+    if not inputs.previous_rows:
         return [
             Expect(
                 "ExpectTableRowCountToBeBetween",
                 {"min_value": 1},
-                f"the first gated run needs {what}: an empty table is a failed build",
+                f"no {what} yet: the series this table is built from are absent from the warehouse "
+                "(never loaded, or failed: see the sources' load checks); warns: absence never blocks, "
+                "the metrics that read it are no_data",
+                severity="warn",
             )
         ]
     drop = inputs.allowances.settings.max_row_drop
@@ -77,8 +83,9 @@ def completeness(inputs: SuiteInputs, what: str = "rows") -> list[Expect]:
         Expect(
             "ExpectTableRowCountToBeBetween",
             {"min_value": floor},
-            f"no more than {drop:.0%} fewer {what} than the last good run ({inputs.previous_rows}): "
-            "a truncated load blocks, since every later row of a window or as-of join would be wrong",
+            f"no more than {drop:.0%} fewer {what} than the last good gate run of this warehouse "
+            f"({inputs.previous_rows}): raw loads never delete, so lost rows are a truncated or "
+            "corrupted build, and every later row of a window or as-of join would be wrong",
         )
     ]
 
@@ -141,14 +148,16 @@ def positive(columns: Iterable[str]) -> list[Expect]:
 
 
 def spine_freshness(inputs: SuiteInputs, mart: str, ref: str | None, column: str = "date") -> Expect:
-    """The spine's latest date is recent enough for its frequency. Blocks: every row the summary
-    reads is on the spine, so a stale spine means the whole mart is old."""
+    """The spine's latest date is recent enough for its frequency. Warns: old data is absence of
+    new data, not corruption; the summary marks each metric that reads it stale, with its date."""
     lag = inputs.allowances.max_lag_days(ref, mart, column)
     return Expect(
         "ExpectColumnMaxToBeBetween",
         {"column": column, "min_value": midnight(inputs.as_of - dt.timedelta(days=lag))},
         f"the latest {column} is at most {lag} days before {inputs.as_of}"
-        f"{f' ({ref})' if ref else ''}: a stale spine means the whole mart is old",
+        f"{f' ({ref})' if ref else ''}; warns: a stale spine means the whole mart is old, and the "
+        "summary marks its metrics stale rather than withholding the verdict",
+        severity="warn",
     )
 
 
@@ -210,19 +219,65 @@ def gaps(inputs: SuiteInputs, ref: str) -> Expect:
     )
 
 
-def jumps(
-    inputs: SuiteInputs, columns: Iterable[str], max_move_pct: float | None = None, what: str = "daily"
-) -> list[Expect]:
-    """No move of a price column (needs `spine_query`'s `<column>_change_pct`) beyond ±max."""
-    limit = max_move_pct if max_move_pct is not None else inputs.allowances.settings.max_daily_move_pct
-    return [
-        between(
-            f"{column}_change_pct",
-            f"a {what} move of {column} beyond ±{limit:g} % is a load error (a decimal, a unit, a "
-            "bad print), not a market move",
-            min_value=-limit,
-            max_value=limit,
-            evidence=(column,),
+def _record(observed: Observed | None, unit: str = "") -> str:
+    """Real history's extremes, for a why: `real history -9.02..131.45 (2009-02 and 2008-11)`."""
+    if observed is None:
+        return ""
+    values = [f"{v:g}{unit}" for v in (observed.min, observed.max) if v is not None]
+    return f" (real history: {'..'.join(values)}, {observed.at})"
+
+
+def jumps(inputs: SuiteInputs, mart: str, columns: Iterable[str], what: str = "daily") -> list[Expect]:
+    """No move of a level column (needs `spine_query`'s `<column>_change_pct`) beyond the limit
+    gate.yaml calibrates for it (its own under `marts.<mart>.moves`, else `max_move_pct`)."""
+    out = []
+    for column in columns:
+        move = inputs.allowances.move(mart, column)
+        out.append(
+            between(
+                f"{column}_change_pct",
+                f"a {what} move of {column} beyond ±{move.limit:g} %{_record(move.real, ' %')} is a "
+                "load error (a decimal, a unit, a bad print), not a market move",
+                min_value=-move.limit,
+                max_value=move.limit,
+                evidence=(column,),
+            )
         )
-        for column in columns
+    return out
+
+
+def ranged(inputs: SuiteInputs, mart: str, column: str, what: str) -> list[Expect]:
+    """`column` within the bounds gate.yaml calibrates for it, and within its warn-only inner
+    bounds if it has them."""
+    bounds = inputs.allowances.range(mart, column)
+    record = _record(bounds.real)
+    if bounds.severity == "error":
+        consequence = "beyond them is a unit, decimal or series error, and blocks"
+    else:
+        consequence = "beyond them is possible but more likely a bad input: warns"
+    out = [
+        between(
+            column,
+            f"{what} stays within {_span(bounds)}{record}; {consequence}",
+            min_value=bounds.min,
+            max_value=bounds.max,
+            severity=bounds.severity,
+        )
     ]
+    if bounds.warn is not None:
+        out.append(
+            between(
+                column,
+                f"{what} outside {_span(bounds.warn)} is possible but never seen{record}: warns",
+                min_value=bounds.warn.min,
+                max_value=bounds.warn.max,
+                severity="warn",
+            )
+        )
+    return out
+
+
+def _span(bounds: Bounds) -> str:
+    low = "" if bounds.min is None else f"{bounds.min:g}"
+    high = "" if bounds.max is None else f"{bounds.max:g}"
+    return f"{low}..{high}"

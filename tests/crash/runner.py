@@ -20,9 +20,11 @@ from pathlib import Path
 from tests.conftest import PROJECT_ROOT
 
 HOOK_DIR = Path(__file__).with_name("hook")
-# The CLI's progress lines: "▶ <step>" when a step starts, "✓ <step> (1.2s)" or "✗ <step> FAILED" at its end.
+# The CLI's progress lines: "▶ <step>" when a step starts; at its end "✓ <step> (1.2s)", "⚠ <step>
+# (1.2s): ..." (an ingest step that could not load every series) or "✗ <step> FAILED" (a check's
+# own line reads "✗ check <asset>:<check> ...").
 _STEP_STARTED = re.compile(r"▶ (\S+)\s*$")
-_STEP_ENDED = re.compile(r"[✓✗] (\S+)")
+_STEP_ENDED = re.compile(r"[✓⚠✗] (?!check )(\S+)")
 
 
 @dataclass(frozen=True)
