@@ -84,7 +84,8 @@ test: $(DEV_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## lint and run ever
 	$(BIN)/pytest
 
 crash: $(DEV_STAMP) $(MANIFEST) ## SIGKILL the pipeline at random points 50 times (CRASH_TRIALS); nothing may be lost
-	THESIS_CRASH_TRIALS=$(CRASH_TRIALS) $(BIN)/pytest -m crash
+	THESIS_CRASH_TRIALS=$(CRASH_TRIALS) THESIS_CRASH_RECORD=$(CURDIR)/bench/results/crash-$$(date -u +%Y-%m-%d).json \
+	$(BIN)/pytest -m crash
 
 dev: $(RUNTIME_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## the Dagster UI on http://127.0.0.1:3000 (DEV_HOST, DEV_PORT)
 	$(BIN)/dagster dev -w workspace.yaml -h $(DEV_HOST) -p $(DEV_PORT)

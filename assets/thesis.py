@@ -2,8 +2,10 @@
 
 Point in time: a verdict as of D reads a mart row only if its `date` is on or before D and its
 observation date (the metric's `date_column`) plus the metric's `release_lag_days` is too, and
-staleness is judged against D. So a verdict computed later (a backfill) gives the answer the
-data dated, and published, by D gave; rows appended later never change it.
+staleness is judged against D. So a verdict computed later (a backfill) reads only the
+observations dated, and published, by D; rows appended later never change it. It reads their
+values as the marts hold them today, though, revisions included: point in time by date, not by
+vintage (the superseded values stay in raw.<table>_history).
 
 Scores: a pillar's is the weighted mean of its metrics' statuses (+1 confirms, 0 neutral,
 -1 contradicts), the verdict's the weighted mean of the pillars' statuses. Stale and no_data

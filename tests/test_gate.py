@@ -31,6 +31,7 @@ pytestmark = pytest.mark.e2e
 
 AS_OF = dt.date(2026, 11, 24)
 SUMMARY = dg.AssetKey(["marts", "thesis_summary"])
+PUBLISHED = dg.AssetKey(["published", "warehouse"])
 SUMMARY_STEP = "marts__thesis_summary"
 
 
@@ -61,8 +62,8 @@ def good(tmp_path_factory) -> GoodRun:
 
 @functools.cache
 def gate_job(checks: tuple[dg.AssetCheckKey, ...]) -> dg.JobDefinition:
-    """The gate's checks and the summary only: the marts stay as the test left them."""
-    selection = dg.AssetSelection.checks(*checks) | dg.AssetSelection.assets(SUMMARY)
+    """The gate's checks, the summary and the publish step only: the marts stay as the test left them."""
+    selection = dg.AssetSelection.checks(*checks) | dg.AssetSelection.assets(SUMMARY, PUBLISHED)
     job = dg.define_asset_job("gate_and_summary", selection=selection)
     gated = dg.Definitions(
         assets=defs.assets,
@@ -86,6 +87,8 @@ class GateRun:
     evaluations: dict[str, dg.AssetCheckEvaluation]
     summary_started: bool
     summary_unchanged: bool
+    # The analysts' copy is byte for byte the good run's: a blocked gate publishes nothing.
+    published_unchanged: bool
 
     def failed(self, check: str) -> dict[str, dict]:
         """The expectations of `check` that did not pass, as `expectation:column` → failure details."""
@@ -96,14 +99,19 @@ class GateRun:
 
 
 def run_gate(good: GoodRun, tmp_path: Path, monkeypatch, corruption: str, checks) -> GateRun:
-    """Copy the good warehouse, corrupt it with `corruption` (SQL), run `checks` and the summary.
-    The data directory (Data Docs) is the good run's: pages pile up across runs, as they do live."""
+    """Copy the good warehouse, corrupt it with `corruption` (SQL), run `checks`, the summary and
+    the publish step, in a data directory of the test's own holding the good run's published copy."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(good.warehouse, copy)
     monkeypatch.setenv("WAREHOUSE_PATH", str(copy))
+    # The good run's published copy, beside this warehouse copy, as the analysts have it.
+    published = tmp_path / "data" / "published" / copy.name
+    published.parent.mkdir(parents=True)
+    shutil.copy(good.data_dir / "published" / good.warehouse.name, published)
+    monkeypatch.setenv("THESIS_DATA_DIR", str(tmp_path / "data"))
     with duckdb.connect(str(copy)) as con:
         con.execute(corruption)
-    before = table_hash(copy, "marts.thesis_summary")
+    before, before_published = table_hash(copy, "marts.thesis_summary"), file_hash(published)
     result = gate_job(tuple(checks)).execute_in_process(instance=good.instance, raise_on_error=False)
     started = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START}
     return GateRun(
@@ -111,7 +119,12 @@ def run_gate(good: GoodRun, tmp_path: Path, monkeypatch, corruption: str, checks
         evaluations={e.check_name: e for e in result.get_asset_check_evaluations()},
         summary_started=SUMMARY_STEP in started,
         summary_unchanged=table_hash(copy, "marts.thesis_summary") == before,
+        published_unchanged=file_hash(published) == before_published,
     )
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_every_suite_passes_on_the_demo_run_with_no_warning(good):
@@ -204,7 +217,7 @@ def test_each_corrupted_mart_fails_its_gate_and_the_summary_does_not_run(good, t
             assert failed[expected]["sample"], (mart, failed[expected])
     assert not run.result.success
     assert not run.summary_started
-    assert run.summary_unchanged
+    assert run.summary_unchanged and run.published_unchanged
 
 
 def test_stale_marts_only_warn_and_the_summary_runs(good, tmp_path, monkeypatch):
@@ -238,7 +251,7 @@ def test_one_corrupted_mart_alone_stops_the_summary(good, tmp_path, monkeypatch,
     (gate,) = [g for g in GATES if g.check == f"gx_{mart}"]
     run = run_gate(good, tmp_path, monkeypatch, sql, [gate.key])
     assert expected in run.failed(gate.check)
-    assert not run.summary_started and run.summary_unchanged
+    assert not run.summary_started and run.summary_unchanged and run.published_unchanged
 
 
 # The price series check with one mart's: the summary waits for the gate step through the
@@ -270,7 +283,7 @@ def test_a_shifted_decimal_in_one_price_series_blocks_the_summary(good, tmp_path
     # Ten times the day's own move: about +900 %.
     assert 850 < sample["worst_return_pct"] == sample["max_abs_return_pct"] < 950
     assert run.evaluations["gx_mart_equities"].passed
-    assert not run.summary_started and run.summary_unchanged
+    assert not run.summary_started and run.summary_unchanged and run.published_unchanged
 
 
 def test_sp500_and_gspc_disagreeing_by_1_percent_blocks_the_summary_and_is_shown_everywhere(
@@ -294,10 +307,10 @@ def test_sp500_and_gspc_disagreeing_by_1_percent_blocks_the_summary_and_is_shown
         1,
     )
     assert sample["max_deviation_pct"] == pytest.approx(1.0, abs=1e-6)
-    assert not run.summary_started and run.summary_unchanged
+    assert not run.summary_started and run.summary_unchanged and run.published_unchanged
 
     page = Path(run.evaluations["gx_price_series"].metadata["data_docs"].value)
-    assert page.is_file() and page.is_relative_to(good.data_dir / "gx_docs")
+    assert page.is_file() and page.is_relative_to(tmp_path / "data" / "gx_docs")
     html = page.read_text()
     assert "Expectation Suite:" in html and "price_series" in html
     assert "days_disagreeing" in html and "Unsuccessful Expectations" in html
@@ -380,7 +393,7 @@ def test_a_mart_that_cannot_be_read_fails_its_gate_and_the_others_still_run(good
     assert not broken.passed and broken.severity == dg.AssetCheckSeverity.ERROR
     assert "gpt4_level_usd_per_mtok" in broken.metadata["error"].value
     assert run.evaluations["gx_mart_dollar"].passed
-    assert not run.summary_started and run.summary_unchanged
+    assert not run.summary_started and run.summary_unchanged and run.published_unchanged
 
 
 def test_each_warehouse_is_its_own_row_loss_baseline_in_a_shared_instance(good, tmp_path, monkeypatch):

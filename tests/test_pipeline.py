@@ -62,6 +62,8 @@ def test_a_corrupted_mart_fails_its_gate_and_the_summary_keeps_the_last_good_run
     instance = dg.DagsterInstance.ephemeral()
     assert run(instance).success
     summary_before = table_hash(warehouse_env, "marts.thesis_summary")
+    published = warehouse_env.parent / "data" / "published" / warehouse_env.name
+    published_before = published.read_bytes()
     # A bad upstream value outside the ingest lookback window: a shifted decimal the dbt tests accept.
     with duckdb.connect(str(warehouse_env)) as con:
         con.execute(
@@ -78,6 +80,7 @@ def test_a_corrupted_mart_fails_its_gate_and_the_summary_keeps_the_last_good_run
     started = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START}
     assert "marts__thesis_summary" not in started
     assert table_hash(warehouse_env, "marts.thesis_summary") == summary_before
+    assert published.read_bytes() == published_before  # the analysts keep the last good copy
 
 
 def test_as_of_date_drives_the_demo_calendar(warehouse_env, monkeypatch):

@@ -100,11 +100,87 @@ def test_the_readme_has_at_least_eight_queries_for_analysts():
         assert any(table in q for q in queries), table
 
 
+STATUSES = {"confirms", "neutral", "contradicts", "stale", "no_data"}
+PILLARS = {"dollar", "equities", "crypto", "macro", "value_share", "ai_cost"}
+
+
+def descending(rows: list[dict], column: str) -> bool:
+    values = [r[column] for r in rows]
+    return values == sorted(values, reverse=True) and len(set(values)) == len(values)
+
+
+# What each README query must return on the demo copy, keyed by a phrase of the query: the rows it
+# promises, and what they mean. A new query in the README needs an entry here.
+MEANING = {
+    "summary_matches": lambda rows, run: (
+        len(rows) == 1 and rows[0]["summary_matches"] and rows[0]["run_id"] == run
+    ),
+    "round(score, 2) as score, evidence": lambda rows, run: (
+        len(rows) == 1
+        and rows[0]["status"] in STATUSES
+        and rows[0]["evidence"].startswith("The American-exceptionalism trade is ending?")
+    ),
+    "row_type in ('pillar', 'metric')": lambda rows, run: (
+        {r["pillar"] for r in rows} == PILLARS
+        and all(
+            rows[i]["metric"] is None
+            for i, r in enumerate(rows)
+            if i == 0 or rows[i - 1]["pillar"] != r["pillar"]
+        )
+        and all(r["status"] in STATUSES for r in rows)
+    ),
+    # The demo's data are all fresh: nothing is stale, and a row here would have to say why.
+    "status in ('stale', 'no_data')": lambda rows, run: all(r["reason"] for r in rows),
+    "audit.gate_runs": lambda rows, run: (
+        len(rows) == 12 and all(r["passed"] and r["failed"] == 0 for r in rows)
+    ),
+    "broad_dollar_index": lambda rows, run: (
+        len(rows) == 5 and descending(rows, "date") and all(50 < r["broad_dollar_index"] < 200 for r in rows)
+    ),
+    "us_minus_ex_us_1y_pp": lambda rows, run: len(rows) == 5 and descending(rows, "date"),
+    "btc_drawdown_pct": lambda rows, run: (
+        len(rows) == 5
+        and descending(rows, "date")
+        and all(r["btc_drawdown_pct"] <= 0 and -1 <= r["correlation_1y"] <= 1 for r in rows)
+    ),
+    "cpi_yoy_pct": lambda rows, run: (
+        len(rows) == 6 and descending(rows, "date") and all(r["cpi_yoy_pct"] is not None for r in rows)
+    ),
+    "us_population_share_pct": lambda rows, run: (
+        len(rows) >= 5 and descending(rows, "year") and all(3 < r["us_population_pct"] < 7 for r in rows)
+    ),
+    "gpt4_level_model": lambda rows, run: (
+        len(rows) == 6
+        and descending(rows, "date")
+        and {r["gpt4_level_benchmark"] for r in rows} <= {"MMLU", "GPQA Diamond"}
+    ),
+    "from marts.thesis_summary_history\nwhere row_type = 'verdict'": lambda rows, run: (
+        len(rows) == 30 and descending(rows, "as_of") and all(r["status"] in STATUSES for r in rows)
+    ),
+    "pivot": lambda rows, run: len(rows) == 37 and set(rows[0]) == {"as_of", *PILLARS},
+    "thesis_status_flips": lambda rows, run: all(r["previous_status"] != r["status"] for r in rows),
+    # The demo reloads the same values: nothing revised, nothing failed.
+    "fred_observations_history": lambda rows, run: rows == [],
+    "status in ('failed', 'missing', 'rejected')": lambda rows, run: rows == [],
+    "qualify row_number() over (partition by source, series_id": lambda rows, run: (
+        len(rows) == len({(r["source"], r["series_id"]) for r in rows})
+        and {r["status"] for r in rows} == {"loaded"}
+    ),
+    "days_old": lambda rows, run: len(rows) == 15 and all(r["days_old"] >= 0 for r in rows),
+}
+
+
 @pytest.mark.parametrize("query", readme_queries(), ids=lambda q: q.split("\n")[0][:60])
-def test_every_readme_query_runs_on_a_published_demo_copy(demo_run, query):
+def test_every_readme_query_runs_in_the_cli_and_returns_what_it_promises(demo_run, query):
     done = duckdb_cli(demo_run.published, query)
     assert done.returncode == 0 and not done.stderr, done.stderr
     assert done.stdout.strip(), "the CLI printed no header"
+    (meaning,) = [check for phrase, check in MEANING.items() if phrase in query]
+    with duckdb.connect(str(demo_run.published), read_only=True) as con:
+        cursor = con.execute(query)
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    assert meaning(rows, demo_run.run_id), rows[:3]
 
 
 def test_the_readme_consistency_query_says_the_copy_matches(demo_run):

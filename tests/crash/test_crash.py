@@ -1,11 +1,13 @@
 """SIGKILL the daily run anywhere: nothing committed is lost, nothing torn is visible, a re-run converges.
 
-`pytest -m crash` runs THESIS_CRASH_TRIALS trials (default 8, for CI); `make crash` runs 50.
+`pytest -m crash` runs THESIS_CRASH_TRIALS trials (default 8, for CI); `make crash` runs 50 and
+writes the JSON record of every trial (THESIS_CRASH_RECORD) that the README's figures come from.
 THESIS_CRASH_SEED fixes the draw of kill points (default below; the report prints it).
 """
 
 import os
 import random
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,8 @@ pytestmark = pytest.mark.crash
 
 TRIALS = int(os.environ.get("THESIS_CRASH_TRIALS", "8"))
 SEED = int(os.environ.get("THESIS_CRASH_SEED", "20261124"))
+# Where to write the JSON record of every trial (`make crash`: bench/results/crash-<date>.json).
+RECORD = os.environ.get("THESIS_CRASH_RECORD")
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +32,8 @@ def test_a_run_killed_anywhere_loses_nothing_and_a_rerun_converges(setting):
     strata = list(harness.STRATA)
     results = [harness.run_trial(setting, i, strata[i % len(strata)], rng) for i in range(TRIALS)]
     REPORTS.append(harness.report(results, SEED, setting))
+    if RECORD:
+        harness.record(results, SEED, setting, Path(RECORD))
 
     problems = [f"trial {t.index} ({t.phase}): {p}" for t in results for p in t.problems]
     assert not problems, "\n".join(problems)

@@ -9,14 +9,19 @@ fraction of that stratum's duration in the calibration run; each kill is then cl
 last step the event storage says had started.
 """
 
+import datetime as dt
+import json
+import os
 import random
+import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from assets.ingest import RAW_TABLES
+from tests.conftest import PROJECT_ROOT
 from tests.crash import warehouse_state as ws
 from tests.crash.runner import Lab, Launched, run_to_end
 
@@ -69,6 +74,9 @@ class Trial:
     kill_seconds: float = 0.0
     check_seconds: float = 0.0
     rerun_seconds: float = 0.0
+    # What was checked (in order) and how many rows the fingerprint comparisons covered.
+    checks: list[str] = field(default_factory=list)
+    rows_compared: int = 0
 
 
 def prepare(root: Path) -> Setting:
@@ -160,6 +168,7 @@ def run_trial(setting: Setting, index: int, stratum: str, rng: random.Random) ->
 
 def _check_log(lab: Lab, run_id: str, window: Window, trial: Trial) -> None:
     """The killed run's log file already holds the steps the CLI had reported."""
+    trial.checks.append("log holds the steps the CLI printed")
     logs = list((lab.data_dir / "logs").glob(f"run-*-{run_id[:8]}.log"))
     text = logs[0].read_text() if logs else ""
     if not any("STEP_START" in line and step in line for line in text.splitlines() for step in window.steps):
@@ -169,9 +178,17 @@ def _check_log(lab: Lab, run_id: str, window: Window, trial: Trial) -> None:
 def _check_after_kill(setting: Setting, run_id: str, trial: Trial) -> None:
     lab = setting.lab
     tables_of = {c.source: f"raw.{c.table}" for c in RAW_TABLES}
+    trial.checks += [
+        "warehouse opens read-write",
+        "every table as before the run or as after it",
+        "no raw row lost",
+        "audit matches the raw tables",
+        "published folder holds one whole copy",
+    ]
     try:
         with ws.opened(lab.warehouse) as con:
             prints = ws.fingerprints(con)
+            trial.rows_compared += sum(rows for rows, _ in prints.values())
             for table in sorted(set(prints) | set(setting.before)):
                 if prints.get(table) not in (setting.before.get(table), setting.after.get(table)):
                     trial.problems.append(f"{table} is in neither its state before the run nor after it")
@@ -201,8 +218,15 @@ def _check_after_kill(setting: Setting, run_id: str, trial: Trial) -> None:
 
 def _check_converged(setting: Setting, trial: Trial) -> None:
     lab = setting.lab
+    trial.checks += [
+        "re-run converges row for row",
+        "no dbt debris",
+        "published copy is the reference's",
+        "no run left in progress",
+    ]
     with ws.opened(lab.warehouse, read_only=True) as con:
         prints = ws.fingerprints(con)
+        trial.rows_compared += sum(rows for rows, _ in prints.values())
         trial.divergent = sorted(
             t for t in set(prints) | set(setting.after) if prints.get(t) != setting.after.get(t)
         )
@@ -223,6 +247,43 @@ def _check_converged(setting: Setting, trial: Trial) -> None:
         trial.problems.append(f"runs still marked in progress after the re-run: {unfinished}")
 
 
+def summary(trials: list[Trial]) -> dict:
+    """The figures the README quotes."""
+    kill, check, rerun = (sum(getattr(t, f"{p}_seconds") for t in trials) for p in ("kill", "check", "rerun"))
+    return {
+        "trials": len(trials),
+        "kills_per_phase": {p: sum(t.phase == p for t in trials) for p in PHASES},
+        "published_after_kill": {
+            state: sum(t.published == state for t in trials) for state in ("previous", "new")
+        },
+        "rows_lost": sum(t.rows_lost for t in trials),
+        "divergences": sum(len(t.divergent) for t in trials),
+        "trials_with_problems": sum(bool(t.problems) for t in trials),
+        "rows_compared": sum(t.rows_compared for t in trials),
+        "seconds": {"killed_run": kill, "checks": check, "rerun": rerun, "total": kill + check + rerun},
+    }
+
+
+def record(trials: list[Trial], seed: int, setting: Setting, path: Path) -> None:
+    """Every trial as JSON (seed, stratum and phase, kill time, checks, rows compared, problems),
+    with the machine and commit, so the README's figures stand on a file anyone can read."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    document = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "commit": commit,
+        "machine": {"cores": os.cpu_count(), "load_average": os.getloadavg()},
+        "seed": seed,
+        "calibration_seconds": setting.calibration_seconds,
+        "windows_seconds": {s: w.seconds for s, w in setting.windows.items()},
+        "summary": summary(trials),
+        "trials": [asdict(t) for t in trials],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1) + "\n")
+
+
 def report(trials: list[Trial], seed: int, setting: Setting) -> str:
     """The figures: kills per phase, rows lost, divergences, and what a trial costs."""
     lines = [
@@ -239,18 +300,18 @@ def report(trials: list[Trial], seed: int, setting: Setting) -> str:
             f"{t.index:>5}  {t.stratum:<14} {t.killed_at:>6.1f}s  {t.last_step or '-':<40} {t.phase:<8} "
             f"{t.published:<9} {t.rows_lost:>4} {len(t.divergent):>3}  {problems}"
         )
-    per_phase = {p: sum(t.phase == p for t in trials) for p in PHASES}
-    n = max(len(trials), 1)
-    kill, check, rerun = (sum(getattr(t, f"{p}_seconds") for t in trials) for p in ("kill", "check", "rerun"))
-    lost, divergences = sum(t.rows_lost for t in trials), sum(len(t.divergent) for t in trials)
+    figures, n = summary(trials), max(len(trials), 1)
+    seconds = figures["seconds"]
     lines += [
         "",
-        "kills per phase: " + ", ".join(f"{p} {c}" for p, c in per_phase.items()),
-        f"published copy after the kill: previous {sum(t.published == 'previous' for t in trials)}, "
-        f"new {sum(t.published == 'new' for t in trials)}",
-        f"rows lost: {lost}   divergences: {divergences}   "
-        f"trials with problems: {sum(bool(t.problems) for t in trials)}",
-        f"wall time: {kill + check + rerun:.0f}s, {(kill + check + rerun) / n:.1f}s per trial "
-        f"(killed run {kill / n:.1f}s, checks {check / n:.1f}s, re-run {rerun / n:.1f}s)",
+        "kills per phase: " + ", ".join(f"{p} {c}" for p, c in figures["kills_per_phase"].items()),
+        f"published copy after the kill: previous {figures['published_after_kill']['previous']}, "
+        f"new {figures['published_after_kill']['new']}",
+        f"rows lost: {figures['rows_lost']}   divergences: {figures['divergences']}   "
+        f"trials with problems: {figures['trials_with_problems']}   "
+        f"rows compared: {figures['rows_compared']:,}",
+        f"wall time: {seconds['total']:.0f}s, {seconds['total'] / n:.1f}s per trial "
+        f"(killed run {seconds['killed_run'] / n:.1f}s, checks {seconds['checks'] / n:.1f}s, "
+        f"re-run {seconds['rerun'] / n:.1f}s)",
     ]
     return "\n".join(lines)
