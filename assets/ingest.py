@@ -1,9 +1,14 @@
 """Ingest assets: one per source family, each loading every catalog series of that source, and
 one for the genai-prices package data (not an HTTP source: the same rows in every mode).
 
-A series that fails (HTTP error, a body that is not data, a snapshot without it) is recorded in
-`raw.load_audit` and skipped; the others still load, and the summary marks the pillars it feeds
-as stale. Only a failure of the warehouse itself fails the asset (and is retried).
+A series that fails is recorded in `raw.load_audit` and skipped; the others still load, and the
+summary marks the pillars it feeds as stale. Whatever is raised while one series is fetched or
+parsed fails that series alone: a SourceError (an HTTP error, a body that is not data, a snapshot
+without it) with its own status, and any other exception (a parser bug, an error the HTTP layer
+did not expect) as `failed` with its type and message, so a bug is never taken for an outage.
+Only a failure of the warehouse itself fails the asset (its load is one transaction, so nothing
+is half-loaded; the step is retried). KeyboardInterrupt and SystemExit are not exceptions of a
+series: they stop the run.
 
 Slow series are not asked for again while their last successful load is recent enough for
 their frequency (`config/freshness.yaml`: quarterly and annual at most weekly, monthly at
@@ -13,16 +18,19 @@ the series keeps the status of its last real load. `SourceSettings.force_refetch
 
 import datetime as dt
 import os
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from assets import raw
 from assets.markdown import md_table
 from assets.sources import fred, genai_prices, imf, openrouter, worldbank, yahoo
-from assets.sources.base import Connector, CorruptData, SeriesMissing, SourceError, Window
+from assets.sources.base import Body, Connector, CorruptData, SeriesMissing, SourceError, Window
 from assets.sources.bodies import BodySource, DemoBodies, LiveBodies, ReplayBodies
 from assets.sources.http import HttpClient
 from config.catalog import DEMO_START, Series, load_catalog
@@ -130,6 +138,54 @@ def _series_metadata(con, connector: Connector, run_id: str) -> pl.DataFrame:
     ).pl()
 
 
+class ParserContractError(Exception):
+    """A parser returned a table the raw layer cannot load: a bug in the parser, not the source."""
+
+
+def conform(connector: Connector, body: Body, rows: pa.Table) -> pa.Table:
+    """The parser's table as the raw layer loads it: the connector's columns and types, one row or
+    more, every row for the body's series. Checked here, per series, a parser that breaks this
+    fails its own series; found in the load, it would fail the whole source's transaction."""
+    if rows.num_rows == 0:
+        raise ParserContractError("the parser returned no rows, and no SourceError saying why")
+    missing = [name for name in connector.schema.names if name not in rows.column_names]
+    if missing:
+        raise ParserContractError(f"the parser's table has no column {', '.join(missing)}")
+    rows = rows.select(connector.schema.names).cast(connector.schema)
+    series = rows.column(connector.series_column)
+    if series.null_count or not pc.all(pc.equal(series, body.key)).as_py():
+        raise ParserContractError(f"the parser returned rows of another series than {body.key!r}")
+    return rows
+
+
+# An exception's message is kept whole up to here (a long one is some library's dump of its input).
+MAX_ERROR_CHARS = 400
+
+
+def failure(connector: Connector, series: Series, exc: Exception, origin: str) -> raw.Failure:
+    """How a series that raised `exc` is audited: a SourceError by its kind (`missing` not there,
+    `rejected` corrupt values, which the load check blocks on, else `failed`); any other
+    exception is `failed`, with its type in the error so an operator can tell a bug from an outage."""
+    if isinstance(exc, SourceError):
+        status = (
+            "missing"
+            if isinstance(exc, SeriesMissing)
+            else "rejected"
+            if isinstance(exc, CorruptData)
+            else "failed"
+        )
+        reason = f"{exc.problem} ({exc.where})" if exc.where else exc.problem
+        return raw.Failure(series.key, status, str(exc), origin, reason)
+    named = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+    return raw.Failure(
+        series.key,
+        "failed",
+        f"{connector.source}/{series.key}: {named}",
+        origin,
+        f"{named} (unexpected: a bug to fix, not an outage)",
+    )
+
+
 def _fetch_and_parse(
     context,
     connector: Connector,
@@ -140,24 +196,26 @@ def _fetch_and_parse(
     bodies: BodySource,
     failures: list[raw.Failure],
 ) -> Iterator[raw.Parsed]:
-    """Each due series fetched and parsed in turn; a source error is logged and kept in `failures`:
-    `missing` (not there), `rejected` (corrupt values: the load check blocks) or `failed`."""
+    """Each due series fetched and parsed in turn. Anything one of them raises is kept in
+    `failures` and logged (see the module docstring); the next series is then fetched."""
     for series in due:
         window = fetch_window(series, last.get(series.key), as_of, mode)
         try:
             body = bodies.get(connector, series, window)
-            yield raw.Parsed(body, connector.parse(body))
-        except SourceError as exc:
-            status = (
-                "missing"
-                if isinstance(exc, SeriesMissing)
-                else "rejected"
-                if isinstance(exc, CorruptData)
-                else "failed"
-            )
-            context.log.warning(f"{status}: {exc}")
-            reason = f"{exc.problem} ({exc.where})" if exc.where else exc.problem
-            failures.append(raw.Failure(series.key, status, str(exc), bodies.origin, reason))
+            parsed = raw.Parsed(body, conform(connector, body, connector.parse(body)))
+        # Exception, not BaseException: KeyboardInterrupt, SystemExit and GeneratorExit (the load
+        # closing this generator when the warehouse failed) must still stop the run.
+        except Exception as exc:
+            lost = failure(connector, series, exc, bodies.origin)
+            failures.append(lost)
+            if isinstance(exc, SourceError):
+                context.log.warning(f"{lost.status}: {exc}")
+            else:
+                # The traceback goes to the run's log: the bug is found from there.
+                trace = "".join(traceback.format_exception(exc)).rstrip()
+                context.log.error(f"{lost.status}: {lost.error}\n{trace}")
+            continue
+        yield parsed
 
 
 @contextmanager
@@ -204,8 +262,15 @@ def ingest(
         per_series = _series_metadata(con, connector, context.run.run_id)
     loaded = per_series.filter(pl.col("status") == "loaded")
     origins = sorted(set(loaded["origin"].to_list())) or [bodies.origin]
+    # Live mode: how many attempts each host took (retries included), to spot a host in trouble.
+    http = (
+        {"http_attempts": dg.MetadataValue.json(dict(bodies.client.attempts_per_host))}
+        if isinstance(bodies, LiveBodies)
+        else {}
+    )
     return dg.MaterializeResult(
         metadata={
+            **http,
             "dagster/row_count": dg.MetadataValue.int(total),
             "series_loaded": len(loaded),
             "series_failed": dg.MetadataValue.json([f.series_id for f in failures]),
