@@ -144,8 +144,9 @@ class ParserContractError(Exception):
 
 def conform(connector: Connector, body: Body, rows: pa.Table) -> pa.Table:
     """The parser's table as the raw layer loads it: the connector's columns and types, one row or
-    more, every row for the body's series. Checked here, per series, a parser that breaks this
-    fails its own series; found in the load, it would fail the whole source's transaction."""
+    more, every row for the body's series, no key twice (the merge would refuse it). Checked here,
+    per series, a parser that breaks this fails its own series; found in the load, it would fail
+    the whole source's transaction."""
     if rows.num_rows == 0:
         raise ParserContractError("the parser returned no rows, and no SourceError saying why")
     missing = [name for name in connector.schema.names if name not in rows.column_names]
@@ -155,6 +156,8 @@ def conform(connector: Connector, body: Body, rows: pa.Table) -> pa.Table:
     series = rows.column(connector.series_column)
     if series.null_count or not pc.all(pc.equal(series, body.key)).as_py():
         raise ParserContractError(f"the parser returned rows of another series than {body.key!r}")
+    if rows.group_by(list(connector.key)).aggregate([]).num_rows != rows.num_rows:
+        raise ParserContractError("the parser returned a key twice, and no CorruptData saying so")
     return rows
 
 
