@@ -36,7 +36,7 @@ MANIFEST      := dbt_project/target/manifest.json
 DBT_SOURCES   := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) \
                  dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: help run replay replay-real test crash dev sql bench lint fmt lock clean
+.PHONY: help run replay replay-real test fuzz crash dev sql bench lint fmt lock clean
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
@@ -82,6 +82,12 @@ test: $(DEV_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## lint and run ever
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# `make fuzz`: the parser fuzzing at 10,000 bodies a parser (`make test` runs 300); the smallest
+# body of each distinct failure is saved under FUZZ_FAILURES, to become a regression fixture.
+FUZZ_FAILURES ?= $(THESIS_DATA_DIR)/fuzz-failures
+fuzz: $(DEV_STAMP) ## fuzz every parser with 10,000 bodies mutated from the real payloads
+	HYPOTHESIS_PROFILE=fuzz THESIS_FUZZ_FAILURES=$(FUZZ_FAILURES) $(BIN)/pytest -p no:cacheprovider tests/test_fuzz.py
 
 crash: $(DEV_STAMP) $(MANIFEST) ## SIGKILL the pipeline at random points 50 times (CRASH_TRIALS); nothing may be lost
 	THESIS_CRASH_TRIALS=$(CRASH_TRIALS) THESIS_CRASH_RECORD=$(CURDIR)/bench/results/crash-$$(date -u +%Y-%m-%d).json \

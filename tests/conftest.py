@@ -5,10 +5,13 @@ import gzip
 import os
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -17,6 +20,23 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # (../shared/real-data, say) instead.
 REAL_FIXTURES = FIXTURES / "real"
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+
+# Hypothesis (the parser fuzzing, tests/test_fuzz.py): `make test` runs a fixed, derandomised few
+# hundred bodies per parser; `make fuzz` (HYPOTHESIS_PROFILE=fuzz) 10,000 new ones. No example
+# database (a failure is kept as a fixture instead), and hypothesis's caches (constants, Unicode
+# tables) go to the temporary directory, not `.hypothesis/` in the checkout.
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "thesis-warehouse-hypothesis")
+settings.register_profile(
+    "test",
+    max_examples=300,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("fuzz", parent=settings.get_profile("test"), max_examples=10_000, derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "test"))
 
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 _real_connect = socket.socket.connect

@@ -4,6 +4,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -86,11 +87,39 @@ class Body:
         if problem := not_data(text, "json"):
             raise SourceError(self.source, self.key, problem, "char 0")
         try:
-            return json.loads(text)
+            doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SourceError(
                 self.source, self.key, f"invalid or truncated JSON ({exc.msg})", f"char {exc.pos}"
             ) from None
+        except ValueError:
+            # Valid JSON that Python will not read: an integer of more than 4,300 digits (its guard
+            # against quadratic-time conversion). No source sends one.
+            long = _LONG_NUMBER.search(text)
+            where = f"char {long.start() if long else 0}"
+            raise SourceError(self.source, self.key, "an integer of more than 4300 digits", where) from None
+        except RecursionError:
+            raise SourceError(self.source, self.key, "JSON nested too deeply to read", "char 0") from None
+        # JSON.stringify writes half of a cut emoji as a lone `\udXXX` escape; Arrow and DuckDB
+        # take only valid UTF-8, so such a character becomes U+FFFD and the rest of the body stays.
+        return _without_lone_surrogates(doc) if _SURROGATE_ESCAPE.search(text) else doc
+
+
+_LONG_NUMBER = re.compile(r"[0-9]{4301,}")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """`value` with every surrogate code point in its strings (keys too) replaced by U+FFFD; json
+    joins the pairs that make one character, so every surrogate left is a lone one."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def not_data(text: str, expected: Literal["csv", "json"]) -> str | None:

@@ -74,11 +74,12 @@ def _value(text: str, series_id: str, where: str) -> float | None:
         raise SourceError(SOURCE, series_id, f"non-numeric value {text[:40]!r}", where) from None
 
 
-def _date(text: str, series_id: str, where: str) -> dt.date:
+def _date(text: object, series_id: str, where: str) -> dt.date:
+    # The JSON API's realtime_start arrives as it was sent: a number there is not a date either.
     try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise SourceError(SOURCE, series_id, f"not an ISO date: {text[:40]!r}", where) from None
+        return dt.date.fromisoformat(text.strip())  # type: ignore[union-attr]
+    except (ValueError, AttributeError):
+        raise SourceError(SOURCE, series_id, f"not an ISO date: {str(text)[:40]!r}", where) from None
 
 
 def parse_csv(body: Body) -> pa.Table:

@@ -25,6 +25,7 @@ from assets.sources import synthetic
 from assets.sources.base import (
     Body,
     Connector,
+    CorruptData,
     HttpRequest,
     SourceError,
     Window,
@@ -54,7 +55,8 @@ KEY = {
 }
 SERIES_KEY = ".".join(KEY.values())
 _DATAFLOW = re.compile(r"^IMF\.STA:COFER\(\d+(\.\d+)*\)$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+# ASCII digits, and no year 0000: the calendar (and Python's dates) start at year 1.
+_QUARTER = re.compile(r"(?!0000)([0-9]{4})-Q([1-4])")
 
 SCHEMA = pa.schema(
     [
@@ -89,7 +91,7 @@ def fallback(series: Series, window: Window, **_: object) -> HttpRequest:
 
 
 def _quarter(text: str, series_id: str, where: str) -> tuple[str, dt.date]:
-    match = _QUARTER.match(text.strip())
+    match = _QUARTER.fullmatch(text.strip())
     if not match:
         raise SourceError(SOURCE, series_id, f"not a YYYY-Qn quarter: {text[:40]!r}", where)
     year, quarter = int(match.group(1)), int(match.group(2))
@@ -233,8 +235,20 @@ def parse_dbnomics(body: Body) -> pa.Table:
             raise SourceError(
                 SOURCE, series_id, f"non-numeric value {str(value)[:40]!r}", f"series.docs[0].value[{i}]"
             )
-        rows.append((where, period, day, None if value == "NA" else float(value)))
+        rows.append((where, period, day, None if value == "NA" else _float(value, series_id, i)))
     return _table(body, rows, DBNOMICS_VINTAGE, empty_at="series.docs[0].period")
+
+
+def _float(value: int | float, series_id: str, i: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond any float: far outside [0, 100] as 1e400 would be
+        raise CorruptData(
+            SOURCE,
+            series_id,
+            f"share {str(value)[:40]}... outside [0, 100] percent",
+            f"series.docs[0].value[{i}]",
+        ) from None
 
 
 def _table(body: Body, rows: list[Row], dataflow: str, empty_at: str) -> pa.Table:

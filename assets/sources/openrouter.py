@@ -107,22 +107,37 @@ def _model_row(model: Any, series_id: str, where: str, latest: dt.datetime) -> d
             f"created {created} is in the future (after {latest:%Y-%m-%d %H:%M} UTC)",
             where,
         )
+    context_length = _optional(model, "context_length", int, series_id, where)
+    if context_length is not None and not 0 <= context_length < 2**63:
+        raise SourceError(
+            SOURCE, series_id, f"context_length {str(context_length)[:40]} is not a size", where
+        )
     architecture = model.get("architecture") if isinstance(model.get("architecture"), dict) else {}
     alias = model.get("alias_target") if isinstance(model.get("alias_target"), dict) else {}
     return {
         "model_id": model["id"],
         "canonical_slug": _optional(model, "canonical_slug", str, series_id, where),
         "name": _optional(model, "name", str, series_id, where),
-        "created_at": None if created is None else dt.datetime.fromtimestamp(created, dt.UTC),
-        "context_length": _optional(model, "context_length", int, series_id, where),
+        "created_at": None if created is None else _launched(created, series_id, where),
+        "context_length": context_length,
         "prompt_usd_per_mtok": None if prompt is None else float(prompt),
         "completion_usd_per_mtok": None if completion is None else float(completion),
         "is_variable_price": prompt_variable or completion_variable,
         "is_free": prompt == 0 and completion == 0,
         "has_tiered_pricing": bool(pricing.get("overrides")),
-        "alias_of": alias.get("slug"),
-        "modality": architecture.get("modality"),
+        "alias_of": _optional(alias, "slug", str, series_id, f"{where}.alias_target"),
+        "modality": _optional(architecture, "modality", str, series_id, f"{where}.architecture"),
     }
+
+
+def _launched(created: int, series_id: str, where: str) -> dt.datetime:
+    """A `created` unix time as a UTC time; one before year 1 or too large for a date is refused."""
+    try:
+        return dt.datetime.fromtimestamp(created, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise SourceError(
+            SOURCE, series_id, f"created {str(created)[:40]} is not a unix time", where
+        ) from None
 
 
 def parse(body: Body) -> pa.Table:

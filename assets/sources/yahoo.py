@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from assets.sources import yahoo_demo
-from assets.sources.base import Body, Connector, HttpRequest, SourceError, Window, check_columns
+from assets.sources.base import Body, Connector, CorruptData, HttpRequest, SourceError, Window, check_columns
 from assets.sources.http import BROWSER_USER_AGENT
 from config.catalog import Series
 
@@ -150,7 +150,10 @@ def _number(value: Any, symbol: str, where: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SourceError(SOURCE, symbol, f"non-numeric value {str(value)[:40]!r}", where)
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond any float: an absurd magnitude, as 1e400 would be
+        raise CorruptData(SOURCE, symbol, f"absurd value {str(value)[:40]}...", where) from None
 
 
 def _volume(value: Any, symbol: str, where: str) -> int | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from assets.sources.base import Body, SourceError, check_observations
+from assets.sources.base import Body, CorruptData, SourceError, check_observations
 from assets.sources.worldbank.api import SOURCE
 from assets.sources.worldbank.paging import Paging, page_rows, read_answer
 from config.catalog import load_catalog
@@ -24,7 +24,7 @@ SCHEMA = pa.schema(
         ("last_updated", pa.date32()),
     ]
 )
-_YEAR = re.compile(r"^\d{4}$")
+_YEAR = re.compile(r"(?!0000)[0-9]{4}")
 
 
 def _value(raw: Any, series: str, where: str) -> float | None:
@@ -34,8 +34,8 @@ def _value(raw: Any, series: str, where: str) -> float | None:
         raise SourceError(SOURCE, series, f"non-numeric value {str(raw)[:40]!r}", where)
     try:
         return float(raw)
-    except OverflowError:
-        raise SourceError(SOURCE, series, f"absurd value {str(raw)[:40]}", where) from None
+    except OverflowError:  # an integer beyond any float: an absurd magnitude, as 1e400 would be
+        raise CorruptData(SOURCE, series, f"absurd value {str(raw)[:40]}...", where) from None
 
 
 def _row(row: Any, series: str, index: int) -> tuple[str, str, str | None, int, float | None]:
@@ -51,7 +51,8 @@ def _row(row: Any, series: str, index: int) -> tuple[str, str, str | None, int, 
     iso3 = row.get("countryiso3code")
     code = iso3 if isinstance(iso3, str) and iso3 else country_id
     date = row.get("date")
-    if isinstance(date, bool) or not isinstance(date, str | int) or not _YEAR.match(str(date)):
+    # Four ASCII digits, and not 0000: the calendar (and Python's dates) start at year 1.
+    if isinstance(date, bool) or not isinstance(date, str | int) or not _YEAR.fullmatch(str(date)):
         raise SourceError(SOURCE, series, f"date is not a year: {str(date)[:40]!r}", f"{where} ({code})")
     where = f"{where} ({code} {date})"
     indicator = row.get("indicator") if isinstance(row.get("indicator"), dict) else {}
@@ -59,7 +60,10 @@ def _row(row: Any, series: str, index: int) -> tuple[str, str, str | None, int, 
         raise SourceError(
             SOURCE, series, f"row is for indicator {indicator.get('id')!r}, not the one requested", where
         )
-    return code, country_id, country.get("value"), int(date), _value(row.get("value"), series, where)
+    name = country.get("value")
+    if name is not None and not isinstance(name, str):
+        raise SourceError(SOURCE, series, f"country.value is not a name: {str(name)[:40]!r}", where)
+    return code, country_id, name, int(date), _value(row.get("value"), series, where)
 
 
 def _table(body: Body, paging: Paging, rows: list | None) -> pa.Table:
