@@ -1,7 +1,8 @@
 """Every parser fuzzed with hypothesis on bodies mutated from the real payloads (`tests/fuzz/`):
 each body is parsed into rows the raw layer loads, or refused with a SourceError naming source,
 series and place; nothing else may be raised. `make test` runs a fixed few hundred bodies per
-parser, `make fuzz` 10,000 new ones; a body cut at every byte is tried too."""
+parser, `make fuzz` 10,000 new ones; a body cut at every byte is tried too, and the failing
+bodies found on the way are replayed as regression fixtures (`tests/fixtures/fuzz/`)."""
 
 import os
 from pathlib import Path
@@ -9,8 +10,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
+from assets.sources.base import CorruptData
+from tests.conftest import FIXTURES
 from tests.fuzz import harness
-from tests.fuzz.seeds import FORMATS, first
+from tests.fuzz.regressions import REGRESSIONS
+from tests.fuzz.seeds import BY_SLUG, FORMATS, first
 
 FORMAT_IDS = [f.slug for f in FORMATS]
 
@@ -46,3 +50,21 @@ def test_a_body_cut_at_any_byte_is_parsed_or_refused_with_a_source_error(fmt, ca
     with capsys.disabled():
         print(f"\n{campaign.report()} (cut at every byte)")
     assert not campaign.failures, campaign.report()
+
+
+@pytest.mark.parametrize("case", REGRESSIONS, ids=lambda r: f"{r.slug}/{r.file}")
+def test_a_body_the_fuzzing_found_failing_is_now_parsed_or_refused_as_recorded(case):
+    fmt = BY_SLUG[case.slug]
+    fuzzed = harness.body(fmt, case.key, case.path.read_bytes(), case.file)
+    outcome, exc = harness.judge(fmt, fuzzed)
+    assert outcome != "broken", f"{case.raised} is back: {exc!r}"
+    if case.now == "parsed":
+        assert outcome == "parsed", exc
+        return
+    assert outcome == "refused" and case.problem in exc.problem, exc
+    assert isinstance(exc, CorruptData) == (case.now == "rejected"), exc
+
+
+def test_every_regression_fixture_is_registered():
+    files = {p.relative_to(FIXTURES / "fuzz") for p in (FIXTURES / "fuzz").glob("*/*") if p.suffix != ".md"}
+    assert files == {Path(r.slug) / r.file for r in REGRESSIONS}
