@@ -136,6 +136,14 @@ REGRESSIONS = (
     ),
     Regression(
         "openrouter",
+        "created_before_year_1.json",
+        "models",
+        "ValueError: year -3166904 is out of range (found reading the parser, not by the fuzzer)",
+        "refused",
+        "created -99999999999999 is not a unix time",
+    ),
+    Regression(
+        "openrouter",
         "context_length_beyond_int64.json",
         "models",
         "OverflowError: Python int too large to convert to C long (Arrow, context_length)",
