@@ -132,7 +132,11 @@ class SourceSettings(dg.ConfigurableResource):
         default=None,
         description="Run as of this ISO date (demo end date). Default: $THESIS_AS_OF, else today (UTC).",
     )
-    http_timeout_s: float = Field(default=30.0, description="Per-request timeout in seconds.")
+    http_timeout_s: float = Field(
+        default=30.0,
+        description="Seconds allowed to connect, for each read, and for a whole answer (a body still "
+        "arriving then is cut off, and the request retried within its budget).",
+    )
     force_refetch: bool | None = Field(
         default=None,
         description="Fetch every series, even one loaded recently enough for its frequency "
