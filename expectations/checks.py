@@ -2,7 +2,8 @@
 
 Each mart's suite is the check `gx_<mart>` on `marts/<mart>`; the price series suite is
 `gx_price_series` on `staging/int_prices__daily`, the long table every price mart is built from.
-They run in one step (one GX import, one context, one Data Docs build), and a failed expectation
+They run in one step (one GX import, one context, one Data Docs build), each validated by GX in
+DuckDB on the step's warehouse connection (no rows copied to pandas), and a failed expectation
 of severity `error` in any of them fails that check and the step, so the thesis summary, which
 waits for every mart's check, does not run and the last good summary stays in place. Warnings
 (`warn`) fail their check at WARN severity: shown in the UI and the metadata, blocking nothing.
@@ -139,12 +140,13 @@ def gx_gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
             inputs = SuiteInputs(as_of=as_of, previous_rows=baseline.rows if baseline else None)
             suite = gate.build(inputs)
             try:
-                frame = con.execute(suite.query, suite.params).df()
+                # In the warehouse: the suite's rows become a temporary table GX validates in DuckDB.
+                outcome = validator.validate_in_warehouse(con, suite)
             except duckdb.Error as exc:
                 # A table that cannot be read (missing, a renamed column) fails its check, not the others.
                 validated.append((gate, inputs, None, f"{type(exc).__name__}: {exc}"))
                 continue
-            validated.append((gate, inputs, validator.validate(frame, suite), None))
+            validated.append((gate, inputs, outcome, None))
         record.record(
             con,
             context.run.run_id,

@@ -1,9 +1,16 @@
 """The one module that touches Great Expectations.
 
 GX is imported lazily, inside `Validator`, so loading the code location stays fast; a change of
-GX's API touches this file only. Validation uses an ephemeral context and a pandas batch: GX's
-SQL route over duckdb-engine silently returns empty metrics (see STACK.md), and `dagster-ge`
-supports GX 0.x only.
+GX's API touches this file only. Validation uses an ephemeral context (`dagster-ge` supports GX
+0.x only), and two routes to the same expectations:
+
+* in the warehouse (`Validator.validate_in_warehouse`, what the gate runs): the suite's query,
+  its parameters bound, becomes a temporary table on the run's own DuckDB connection, and GX's
+  SQL datasource validates it there (expectations/gx_sql.py: the adapter that makes GX's SQL
+  route over duckdb-engine return its rows). No row reaches pandas: the gate's memory is DuckDB's.
+* on a pandas frame (`Validator.validate`): the reference route, kept for tests/test_gate_route.py,
+  which proves the two flag exactly the same things, expectation by expectation, on the
+  corruption matrix and the real-data replay. No expectation of a suite needs it.
 
 One `Validator` serves a whole gate step: one context for every suite, and one Data Docs build
 at the end (a validation page per suite, the suite pages and the index) under the data
@@ -19,12 +26,14 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
+from assets.raw import ident
 from expectations.suites.spec import Expect, Suite
 
 SITE = "thesis_warehouse"
 DATASOURCE = "thesis_warehouse"
 KEEP_RUNS = 30
 SAMPLE_ROWS = 5
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS}
 
 
 @dataclass(frozen=True)
@@ -82,9 +91,10 @@ def _jsonable(value: Any) -> Any:
         return None
     if isinstance(value, (str, bool, int)):
         return value
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat() if value == value.normalize() else value.isoformat()
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, dt.datetime):  # pandas' Timestamp too; a date column on SQL, at midnight
+        midnight = value.hour == value.minute == value.second == value.microsecond == 0
+        return value.date().isoformat() if midnight and value.tzinfo is None else value.isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
         return None if value != value else round(value, 6)
@@ -97,15 +107,34 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _sample(frame: pd.DataFrame, suite: Suite, spec: Expect, details: dict) -> list[dict[str, Any]]:
+def _wanted(suite: Suite, spec: Expect) -> list[str]:
+    """A failing row's sample columns: the suite's key, the tested columns, the evidence columns."""
+    return list(dict.fromkeys([*suite.key, *spec.columns, *spec.evidence]))
+
+
+def _frame_sample(frame: pd.DataFrame, suite: Suite, spec: Expect, details: dict) -> list[dict[str, Any]]:
     """The first failing rows, by their positions in the frame (GX's partial_unexpected_index_list)."""
     positions = list(details.get("partial_unexpected_index_list") or [])[:SAMPLE_ROWS]
-    wanted = [c for c in dict.fromkeys([*suite.key, *spec.columns, *spec.evidence]) if c in frame.columns]
+    wanted = [c for c in _wanted(suite, spec) if c in frame.columns]
     rows = []
     for position in positions:
         if isinstance(position, int) and 0 <= position < len(frame):
             rows.append({c: _jsonable(frame.iloc[position][c]) for c in wanted})
     return rows
+
+
+def _sql_sample(suite: Suite, spec: Expect, details: dict) -> list[dict[str, Any]]:
+    """The first failing rows as GX's SQL route returns them: one dict per row holding the
+    `unexpected_index_column_names` (the key and every evidence column of the suite) and the
+    tested columns; only this expectation's columns are kept, in the pandas route's order."""
+    found = [r for r in details.get("partial_unexpected_index_list") or [] if isinstance(r, dict)]
+    return [{c: _jsonable(r[c]) for c in _wanted(suite, spec) if c in r} for r in found[:SAMPLE_ROWS]]
+
+
+def _index_columns(suite: Suite, columns: list[str]) -> list[str]:
+    """What GX's SQL route returns for each failing row: the key and every evidence column."""
+    wanted = [*suite.key, *(c for spec in suite.expectations for c in spec.evidence)]
+    return [c for c in dict.fromkeys(wanted) if c in columns]
 
 
 class Validator:
@@ -140,7 +169,9 @@ class Validator:
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 },
             )
-        self._source = self.context.data_sources.add_pandas(DATASOURCE)
+        self._pandas = None
+        self._validated: set[str] = set()
+        self._sql: dict[int, tuple] = {}
 
     def _expectation(self, spec: Expect, position: int):
         cls = getattr(self._gx.expectations, spec.type)
@@ -149,41 +180,80 @@ class Validator:
             **spec.kwargs, severity=severity, notes=spec.why, meta={"why": spec.why, "position": position}
         )
 
-    def validate(self, frame: pd.DataFrame, suite: Suite) -> SuiteOutcome:
+    def _replace(self, suite: Suite):
+        """A fresh GX suite and validation definition named after `suite` (a suite validated
+        again by this context, on another route or warehouse, replaces the earlier one)."""
         gx = self._gx
-        batch = self._source.add_dataframe_asset(suite.name).add_batch_definition_whole_dataframe(
-            "whole_table"
-        )
+        if suite.name in self._validated:
+            self.context.validation_definitions.delete(suite.name)
+            self.context.suites.delete(suite.name)
+        self._validated.add(suite.name)
         expectations = [self._expectation(e, i) for i, e in enumerate(suite.expectations)]
-        gx_suite = self.context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=expectations))
+        return self.context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=expectations))
+
+    def _run(self, suite: Suite, batch, batch_parameters: dict, result_format: dict):
+        gx_suite = self._replace(suite)
         definition = self.context.validation_definitions.add(
-            gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)
+            self._gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)
         )
-        result = definition.run(
-            batch_parameters={"dataframe": frame},
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS},
-            run_id=self.run_id,
+        return definition.run(
+            batch_parameters=batch_parameters, result_format=result_format, run_id=self.run_id
         )
-        outcomes: list[ExpectationOutcome | None] = [None] * len(suite.expectations)
-        for r in result.results:
-            position = r.expectation_config.meta["position"]
-            spec = suite.expectations[position]
-            details = r.result or {}
-            observed = details.get("observed_value")
-            if r.exception_info and r.exception_info.get("raised_exception"):
-                observed = r.exception_info.get("exception_message")
-            outcomes[position] = ExpectationOutcome(
-                expectation=r.expectation_config.type,
-                columns=spec.columns,
-                severity=spec.severity,
-                success=bool(r.success),
-                unexpected_count=details.get("unexpected_count"),
-                element_count=details.get("element_count"),
-                observed=_jsonable(observed),
-                why=spec.why,
-                sample=[] if r.success else _sample(frame, suite, spec, details),
+
+    @staticmethod
+    def _asset(source, name: str, add):
+        """A fresh data asset `name` on `source` (replacing one of the same name)."""
+        if name in {a.name for a in source.assets}:
+            source.delete_asset(name)
+        return add(name)
+
+    def validate(self, frame: pd.DataFrame, suite: Suite) -> SuiteOutcome:
+        """The pandas route: `frame` holds the suite's rows (the reference route, for tests)."""
+        if self._pandas is None:
+            self._pandas = self.context.data_sources.add_pandas(DATASOURCE)
+        asset = self._asset(self._pandas, suite.name, self._pandas.add_dataframe_asset)
+        batch = asset.add_batch_definition_whole_dataframe("whole_table")
+        result = self._run(suite, batch, {"dataframe": frame}, dict(RESULT_FORMAT))
+        return _outcome(result, suite, len(frame), lambda spec, d: _frame_sample(frame, suite, spec, d))
+
+    def validate_in_warehouse(self, con, suite: Suite) -> SuiteOutcome:
+        """The SQL route: the suite's query (its parameters bound) as a temporary table on `con`,
+        validated by GX in DuckDB; the table is dropped afterwards. `con` must hold no open
+        transaction (GX's queries begin and roll back their own on it)."""
+        table = f"gx_{suite.name}"
+        con.execute(f"create or replace temp table {ident(table)} as {suite.query}", suite.params)
+        try:
+            columns = [d[0] for d in con.execute(f"select * from temp.{ident(table)} limit 0").description]
+            rows = con.execute(f"select count(*) from temp.{ident(table)}").fetchall()[0][0]
+            source = self._sql_source(con)
+            asset = self._asset(
+                source,
+                suite.name,
+                # Unqualified: DuckDB resolves a temporary table first (GX deprecates schema_name).
+                lambda name: source.add_table_asset(name, table_name=table),
             )
-        return SuiteOutcome(suite=suite.name, outcomes=[o for o in outcomes if o], rows=len(frame))
+            batch = asset.add_batch_definition_whole_table("whole_table")
+            result_format = {**RESULT_FORMAT, "unexpected_index_column_names": _index_columns(suite, columns)}
+            result = self._run(suite, batch, {}, result_format)
+        finally:
+            con.execute(f"drop table if exists temp.{ident(table)}")
+        return _outcome(result, suite, rows, lambda spec, d: _sql_sample(suite, spec, d))
+
+    def _sql_source(self, con):
+        """GX's SQL datasource on `con`, one per connection this validator has seen."""
+        key = id(con)
+        if key not in self._sql:
+            from expectations import gx_sql
+
+            self._sql[key] = (
+                con,  # held, so the id stays this connection's while the validator lives
+                self.context.data_sources.add_sql(
+                    f"{DATASOURCE}_sql_{len(self._sql)}",
+                    connection_string=gx_sql.URL,
+                    kwargs=gx_sql.engine_kwargs(con),
+                ),
+            )
+        return self._sql[key][1]
 
     def publish_docs(self) -> dict[str, Path]:
         """Render this session's validations into the Data Docs site; each suite's page path."""
@@ -204,6 +274,43 @@ class Validator:
             (site,) = self.context.get_docs_sites_urls(resource_identifier=key, site_name=SITE)
             pages[key.expectation_suite_identifier.name] = Path(unquote(urlparse(site["site_url"]).path))
         return pages
+
+
+def _exception(info: dict | None) -> str | None:
+    """The message of an exception GX caught while validating an expectation: at the top level
+    of `exception_info`, or (a metric that failed to resolve, as on the SQL route) per metric."""
+    if not info:
+        return None
+    if info.get("raised_exception"):
+        return info.get("exception_message")
+    nested = [v for v in info.values() if isinstance(v, dict) and v.get("raised_exception")]
+    return nested[0].get("exception_message") if nested else None
+
+
+def _outcome(result, suite: Suite, rows: int, sample) -> SuiteOutcome:
+    """GX's validation result as this project's outcome: one entry per expectation, in the suite's
+    order, with its counts, observed value and (failing) sample rows from `sample(spec, details)`."""
+    outcomes: list[ExpectationOutcome | None] = [None] * len(suite.expectations)
+    for r in result.results:
+        position = r.expectation_config.meta["position"]
+        spec = suite.expectations[position]
+        details = r.result or {}
+        observed = details.get("observed_value")
+        error = _exception(r.exception_info)
+        if error is not None:
+            observed = error
+        outcomes[position] = ExpectationOutcome(
+            expectation=r.expectation_config.type,
+            columns=spec.columns,
+            severity=spec.severity,
+            success=bool(r.success),
+            unexpected_count=details.get("unexpected_count"),
+            element_count=details.get("element_count"),
+            observed=_jsonable(observed),
+            why=spec.why,
+            sample=[] if r.success else sample(spec, details),
+        )
+    return SuiteOutcome(suite=suite.name, outcomes=[o for o in outcomes if o], rows=rows)
 
 
 def _prune(suite_dir: Path, keep: int) -> None:

@@ -20,12 +20,13 @@ import duckdb
 import pytest
 
 from expectations import record
-from expectations.benchmark import twin_flags
 from expectations.checks import GATES
 from expectations.gx_runner import Validator
 from expectations.suites.spec import SuiteInputs
+from expectations.twin import twin_flags
 from orchestration.cli import Progress
 from orchestration.definitions import defs
+from tests.gate_routes import assert_same, both_routes
 
 pytestmark = pytest.mark.e2e
 
@@ -354,9 +355,9 @@ def test_a_lagging_input_of_a_mart_warns_without_blocking(good, tmp_path, monkey
     assert run.result.success and run.summary_started
 
 
-def test_gx_and_its_sql_twin_agree_on_every_corrupted_suite(good, tmp_path):
-    """The benchmark's SQL route (expectations/benchmark.py) flags exactly what GX flags, on
-    every mart with four corruptions at once and on the price series with a jump."""
+def _corrupt_everything(good, tmp_path) -> Path:
+    """A copy of the good warehouse with every mart corrupted four ways at once, a price series
+    with a shifted decimal and SP500 1 % off ^GSPC for a day."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(good.warehouse, copy)
     with duckdb.connect(str(copy)) as con:
@@ -367,12 +368,25 @@ def test_gx_and_its_sql_twin_agree_on_every_corrupted_suite(good, tmp_path):
         con.execute(
             f"update raw.yahoo_prices set close = close / 10 where symbol = 'ACWX' and obs_date = {day}"
         )
+        day = _mid_raw("fred_observations", "series_id", "SP500")
+        con.execute(
+            "update raw.fred_observations set value = value * 1.01 "
+            f"where series_id = 'SP500' and obs_date = {day}"
+        )
+    return copy
+
+
+def test_gx_and_its_sql_twin_agree_on_every_corrupted_suite(good, tmp_path):
+    """The SQL twin (expectations/twin.py, what the benchmark times the gate against) flags exactly
+    what the gate's GX validation (in DuckDB) flags, on every mart with four corruptions at once
+    and on the price series."""
+    copy = _corrupt_everything(good, tmp_path)
     validator = Validator()
     with duckdb.connect(str(copy), read_only=True) as con:
         for gate in GATES:
             baseline = record.last_good(con, gate.check, gate.asset.to_user_string())
             suite = gate.build(SuiteInputs(as_of=AS_OF, previous_rows=baseline.rows))
-            outcome = validator.validate(con.execute(suite.query, suite.params).df(), suite)
+            outcome = validator.validate_in_warehouse(con, suite)
             assert not outcome.success, gate.check
             for spec, gx, sql in zip(
                 suite.expectations, outcome.outcomes, twin_flags(con, suite), strict=True
@@ -383,6 +397,23 @@ def test_gx_and_its_sql_twin_agree_on_every_corrupted_suite(good, tmp_path):
                     assert gx.observed == sql, (gate.check, spec.kwargs)
                 else:
                     assert gx.unexpected_count == sql, (gate.check, spec.kwargs)
+
+
+@pytest.mark.parametrize("kind", ["clean", "impossible", "duplicate", "jump", "stale", "half", "prices"])
+def test_the_gate_in_duckdb_flags_exactly_what_the_pandas_route_flags(good, tmp_path, kind):
+    """GX's SQL route (the gate) against its pandas route, over the corruption matrix: every suite,
+    every expectation, the same success, unexpected count, element count, observed value and first
+    failing row (the real-data replay: tests/test_real_data.py)."""
+    if kind == "prices":
+        copy = _corrupt_everything(good, tmp_path)
+    else:
+        copy = tmp_path / "warehouse.duckdb"
+        shutil.copy(good.warehouse, copy)
+        if kind != "clean":
+            with duckdb.connect(str(copy)) as con:
+                con.execute(";\n".join(corruption(mart, kind)[0] for mart in MARTS))
+    failed = assert_same(both_routes(copy, AS_OF))
+    assert (failed == 0) == (kind == "clean"), failed
 
 
 def test_a_mart_that_cannot_be_read_fails_its_gate_and_the_others_still_run(good, tmp_path, monkeypatch):

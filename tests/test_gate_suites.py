@@ -13,12 +13,13 @@ import pytest
 from config.catalog import load_catalog
 from config.freshness import FRESHNESS_PATH, load_freshness, parse_freshness
 from config.gate import GATE_PATH, Allowances, GateConfigError, load_allowances, parse_gate
-from expectations.benchmark import generate_prices, twin_flags
 from expectations.gx_runner import Validator, _prune, validate
 from expectations.suites import SERIES_SUITES, SUITES
 from expectations.suites.price_series import price_series
 from expectations.suites.spec import SuiteInputs, spine_query
+from expectations.twin import twin_flags
 from tests.conftest import PROJECT_ROOT
+from tests.synthetic_prices import generate_prices
 
 AS_OF = dt.date(2025, 3, 31)
 
@@ -159,7 +160,8 @@ def test_the_coinbase_pre_exchange_weeks_are_not_checked_for_jumps_and_gaps():
 
 
 def test_gx_and_its_sql_twin_flag_the_same_rows_on_the_synthetic_prices():
-    """The benchmark's SQL route counts what GX counts (the marts: tests/test_gate.py)."""
+    """The SQL twin (expectations/twin.py) counts what GX counts on both of GX's routes (the
+    marts: tests/test_gate.py)."""
     con = duckdb.connect()
     generate_prices(con, series=40, years=2, end=AS_OF)
     con.execute(
@@ -167,17 +169,21 @@ def test_gx_and_its_sql_twin_flag_the_same_rows_on_the_synthetic_prices():
         [AS_OF - dt.timedelta(days=30)],
     )
     suite = price_series(SuiteInputs(as_of=AS_OF, previous_rows=100), relation="bench.prices")
-    outcome = Validator().validate(con.execute(suite.query, suite.params).df(), suite)
     twin = twin_flags(con, suite)
-    for spec, gx, sql in zip(suite.expectations, outcome.outcomes, twin, strict=True):
-        if gx.unexpected_count is not None:
-            assert gx.unexpected_count == sql, spec.why
-        else:
-            assert gx.observed == sql, spec.why
-    assert not outcome.success and {o.column for o in outcome.failed} >= {
-        "max_abs_return_pct",
-        "days_disagreeing",
-    }
+    validator = Validator()
+    for outcome in (
+        validator.validate(con.execute(suite.query, suite.params).df(), suite),
+        validator.validate_in_warehouse(con, suite),
+    ):
+        for spec, gx, sql in zip(suite.expectations, outcome.outcomes, twin, strict=True):
+            if gx.unexpected_count is not None:
+                assert gx.unexpected_count == sql, spec.why
+            else:
+                assert gx.observed == sql, spec.why
+        assert not outcome.success and {o.column for o in outcome.failed} >= {
+            "max_abs_return_pct",
+            "days_disagreeing",
+        }
 
 
 def test_data_docs_keep_the_newest_runs_of_each_suite(tmp_path):

@@ -22,6 +22,7 @@ import pytest
 
 from assets.sources import real_payloads
 from config.catalog import load_catalog
+from tests.gate_routes import assert_same, both_routes
 from tests.replays import Replay, cli_run, replay, snapshot_of
 
 pytestmark = pytest.mark.e2e
@@ -172,3 +173,15 @@ def test_the_snapshot_builder_takes_the_newest_vintage_of_each_series(payloads, 
     original = chosen["fred", "DTWEXBGS"]
     assert (snapshot / "fred" / "DTWEXBGS.csv").read_bytes() == original.content()
     assert real_payloads.recorded_at("2024-02") == dt.datetime(2024, 2, 29, 12, tzinfo=dt.UTC)
+
+
+def test_the_gate_in_duckdb_flags_exactly_what_the_pandas_route_flags_on_real_data(all_files, real_history):
+    """GX's SQL route (the gate) against its pandas route on the real payloads: the newest vintage
+    of each series, and every vintage's full history, judged on the snapshot's recording date. The
+    same verdict for every expectation of every suite (the corruption matrix: tests/test_gate.py)."""
+    for run in (all_files, real_history):
+        with duckdb.connect(str(run.warehouse), read_only=True) as con:
+            (as_of,) = con.execute("select max(as_of) from audit.gate_runs").fetchall()[0]
+        routes = both_routes(run.warehouse, as_of)
+        assert_same(routes)
+        assert sum(len(reference) for reference, _ in routes.values()) > 100
