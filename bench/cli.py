@@ -57,6 +57,8 @@ def _machine() -> dict:
         "memory_gb": round(memory_kb / 1024 / 1024, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
+        # Which machine: results of two machines are never combined into one table.
+        "host": platform.node(),
         "load_before": [round(x, 2) for x in os.getloadavg()],
     }
 
@@ -193,17 +195,28 @@ def measure(args: argparse.Namespace, stem: str) -> dict:
     return results
 
 
+def _identity(run: dict) -> tuple:
+    m = run["machine"]
+    return (run["git"]["commit"], run["git"]["dirty"], m.get("host"), m["cpu"], m["cpus"], m["memory_gb"])
+
+
 def merge(files: list[Path]) -> dict:
     """Several saved runs as one: each section from the last file that measured it (the lists of
-    the small section one by one, so dev start-up or `make test` may come from a separate run)."""
+    the small section one by one, so dev start-up or `make test` may come from a separate run).
+    Only runs of one commit (clean or not alike) on one machine combine: a table names both, so
+    figures of another commit or another machine would be mislabelled."""
     runs = [json.loads(f.read_text()) for f in files]
+    for f, run in zip(files, runs, strict=True):
+        if _identity(run) != _identity(runs[0]):
+            raise SystemExit(
+                f"bench: {f} was measured on {_identity(run)}, {files[0]} on {_identity(runs[0])}: "
+                "only runs of one commit on one machine can be combined"
+            )
     out = {k: v for k, v in runs[0].items() if k not in ("small", "scale", "figures", "goals")}
     out["merged_from"] = [str(f) for f in files]
     out["options"] = dict(runs[0]["options"], sections=[])
     out["machine"] = dict(runs[0]["machine"], load_after=runs[-1]["machine"]["load_after"])
     for run in runs:
-        if run["git"]["commit"] != out["git"]["commit"]:
-            print(f"bench: warning: {run['git']['commit'][:12]} differs from {out['git']['commit'][:12]}")
         out["options"]["sections"] += [
             s for s in run["options"]["sections"] if s not in out["options"]["sections"]
         ]

@@ -18,6 +18,23 @@ def _stage(run: dict, name: str) -> dict:
     return next((s for s in run["stages"] if s["stage"] == name), {"s": 0.0})
 
 
+def _parts_figures(parts: list[dict], prefix: str = "") -> dict:
+    """Medians of the unavoidable parts (see bench/sections.py), keys prefixed with `prefix`."""
+    figures = {
+        "parts_sum_s": med(p["sum_s"] for p in parts),
+        "imports_s": med(p["imports"]["wall_s"] for p in parts),
+        "dbt_build_s": med(p["dbt_build"]["wall_s"] for p in parts),
+        "dbt_elapsed_s": med(p["dbt_build"]["dbt_elapsed_s"] for p in parts),
+        "gx_s": med(p["gx"]["gate_s"] for p in parts),
+        "gx_import_s": med(p["gx"]["import_gx_s"] for p in parts),
+        "duckdb_s": med(p["duckdb_work_s"] for p in parts),
+        "summary_part_s": med(p["summary"]["summary_s"] for p in parts),
+        "parse_s": med(p["ingest"]["parse_s"] for p in parts),
+        "generate_s": med(p["ingest"]["generate_s"] for p in parts),
+    }
+    return {f"{prefix}{k}": v for k, v in figures.items()}
+
+
 def summarize_small(small: dict) -> dict:
     cold, warm, parts = small["cold"], small["warm"], small["parts"]
     # A section measured in no saved run (say `make test`, with `--from`) is simply not there.
@@ -26,14 +43,8 @@ def summarize_small(small: dict) -> dict:
         "cold_s": med(r["wall_s"] for r in cold),
         "warm_s": med(r["wall_s"] for r in warm),
         "demo_rss_mb": max((r["rss_mb"] for r in cold + warm), default=float("nan")),
-        "parts_sum_s": med(p["sum_s"] for p in parts),
-        "imports_s": med(p["imports"]["wall_s"] for p in parts),
-        "dbt_build_s": med(p["dbt_build"]["wall_s"] for p in parts),
-        "dbt_elapsed_s": med(p["dbt_build"]["dbt_elapsed_s"] for p in parts),
-        "gx_s": med(p["gx"]["wall_s"] for p in parts),
-        "duckdb_s": med(p["duckdb_work_s"] for p in parts),
-        "parse_s": med(p["ingest"]["parse_s"] for p in parts),
-        "generate_s": med(p["ingest"]["generate_s"] for p in parts),
+        **_parts_figures(parts),
+        **_parts_figures(small.get("warm_parts", []), "warm_"),
         "dev_s": med(r["wall_s"] for r in dev),
         "dev_server_info_s": med(r["server_info_s"] for r in dev),
         "dev_rss_mb": max((r["rss_mb"] for r in dev), default=float("nan")),
@@ -41,6 +52,7 @@ def summarize_small(small: dict) -> dict:
         "test_rss_mb": max((r["rss_mb"] for r in tests), default=float("nan")),
     }
     figures["ratio"] = figures["cold_s"] / figures["parts_sum_s"]
+    figures["warm_ratio"] = figures["warm_s"] / figures["warm_parts_sum_s"]
     figures["cold_stages"] = _median_run(cold)["stages"] if cold else []
     figures["warm_stages"] = _median_run(warm)["stages"] if warm else []
     return figures
@@ -66,7 +78,7 @@ def summarize_scale(scale: list[dict]) -> list[dict]:
         side = entry["side"][entry["runs"].index(run)]
         rows = run["counts"]["raw_rows"]
         ingest, dbt, gate, summary = (_stage(run, s) for s in ("ingest", "dbt", "gx gate", "summary"))
-        bare_summary = side["summary"]["read_s"] + side["summary"]["compute_s"] + side["summary"]["write_s"]
+        bare_summary = side["summary"]["summary_s"]
         generate = side["ingest"]["generate_s"]
         bare_total = (
             side["ingest"]["bare_insert_s"]
@@ -95,6 +107,9 @@ def summarize_scale(scale: list[dict]) -> list[dict]:
                 "dbt_slowest": side["dbt_sql"]["slowest"],
                 "gx_s": gate["s"],
                 "gx_sql_s": side["gx_sql"]["sql_s"],
+                # The gate alone, in a fresh interpreter: its own time and peak memory.
+                "gx_worker_s": side["gx"]["gate_s"] if "gx" in side else None,
+                "gx_worker_rss_mb": side["gx"]["rss_mb"] if "gx" in side else None,
                 "summary_s": summary["s"],
                 "summary_bare_s": bare_summary,
                 "bare_total_s": bare_total,

@@ -36,14 +36,51 @@ def _stages_table(stages: list[dict], total: float) -> str:
     return _table(["stage", "s", "share", "peak RSS MB (tree)", "detail"], rows)
 
 
+def machine_name(machine: dict) -> str:
+    """The machine a result was measured on (results before it was recorded: its CPU only)."""
+    return machine.get("host") or machine["cpu"]
+
+
+def _parts_table(small: dict, prefix: str = "") -> str:
+    def f(key: str) -> float:
+        return small[f"{prefix}{key}"]
+
+    return _table(
+        ["part", "median s"],
+        [
+            ["import dagster + the definitions (fresh interpreter)", _s(f("imports_s"))],
+            [
+                f"bare `dbt build`, the step's args (dbt's elapsed {_s(f('dbt_elapsed_s'))} s)",
+                _s(f("dbt_build_s")),
+            ],
+            [
+                f"GX gate's work: import ({_s(f('gx_import_s'))} s), one context, every suite "
+                "validated in DuckDB, Data Docs once",
+                _s(f("gx_s")),
+            ],
+            ["ingest's rows as a bare Arrow insert (DuckDB)", _s(f("duckdb_s"))],
+            [
+                "summary's work without Dagster: read, score, backfill, flips, write, report",
+                _s(f("summary_part_s")),
+            ],
+            ["**sum**", f"**{_s(f('parts_sum_s'))}**"],
+            [
+                "(not in the sum: demo body generation / parsing, Python)",
+                f"{_s(f('generate_s'))} / {_s(f('parse_s'))}",
+            ],
+        ],
+    )
+
+
 def markdown(results: dict, small: dict | None, scale: list[dict] | None, goal_list: list[Goal]) -> str:
     m = results["machine"]
     dirty = " (uncommitted changes)" if results["git"]["dirty"] else ""
     out = [
         f"# Benchmark {results['date']}",
         "",
-        f"Commit `{results['git']['commit'][:12]}`{dirty}; "
-        f"{m['cpus']} cores ({m['cpu']}), {m['memory_gb']:.0f} GB; load average {m['load_before']} before, "
+        f"Every figure below: commit `{results['git']['commit'][:12]}`{dirty}, on machine "
+        f"`{machine_name(m)}` ({m['cpus']} cores, {m['cpu']}, {m['memory_gb']:.0f} GB). "
+        f"Load average {m['load_before']} before, "
         f"{m['load_after']} after; repeats: {results['options']['repeats']} (small scale), "
         f"{results['options']['scale_repeats']} per scale"
         f"{'; profiled with py-spy (timings inflated)' if results['options']['profile'] else ''}.",
@@ -73,28 +110,15 @@ def markdown(results: dict, small: dict | None, scale: list[dict] | None, goal_l
                 ],
             ),
             "",
-            "Unavoidable parts, measured in the same run on the same warehouse:",
+            "Unavoidable parts of the cold run, measured right after it on its warehouse "
+            f"(cold run ÷ parts = {small['ratio']:.2f}×):",
             "",
-            _table(
-                ["part", "median s"],
-                [
-                    ["import dagster + the definitions (fresh interpreter)", _s(small["imports_s"])],
-                    [
-                        f"bare `dbt build`, the step's args (dbt's elapsed {_s(small['dbt_elapsed_s'])} s)",
-                        _s(small["dbt_build_s"]),
-                    ],
-                    ["GX import + validation of every suite (fresh interpreter)", _s(small["gx_s"])],
-                    [
-                        "DuckDB work: ingest as a bare Arrow insert, summary reads/writes",
-                        _s(small["duckdb_s"]),
-                    ],
-                    ["**sum**", f"**{_s(small['parts_sum_s'])}**"],
-                    [
-                        "(not in the sum: demo body generation / parsing, Python)",
-                        f"{_s(small['generate_s'])} / {_s(small['parse_s'])}",
-                    ],
-                ],
-            ),
+            _parts_table(small),
+            "",
+            "Unavoidable parts of the warm run, measured right after it on its warehouse "
+            f"(warm run ÷ parts = {small['warm_ratio']:.2f}×):",
+            "",
+            _parts_table(small, "warm_"),
             "",
             "Where the cold run's time goes (median run, from its event log):",
             "",
@@ -135,6 +159,13 @@ def markdown(results: dict, small: dict | None, scale: list[dict] | None, goal_l
                     ]
                     for s in scale
                 ],
+            ),
+            "",
+            "The GX gate alone in a fresh interpreter (one context, every suite in DuckDB, Data Docs): "
+            + "; ".join(
+                f"{s['series']:,} series {_s(s['gx_worker_s'])} s, {s['gx_worker_rss_mb']:.0f} MB peak"
+                for s in scale
+                if s.get("gx_worker_rss_mb")
             ),
             "",
             "Per-stage peak RSS (MB, whole process tree): "
@@ -194,14 +225,21 @@ def _side_rows(s: dict) -> list[list[str]]:
             "the compiled SQL of every model and test",
             2,
         ),
-        _vs(n, "GX gate", s["gx_s"], s["gx_sql_s"], "one SQL query per suite, flagging the rows GX flags", 1),
+        _vs(
+            n,
+            "GX gate (every suite, price_series included)",
+            s["gx_s"],
+            s["gx_sql_s"],
+            "each suite's SQL twin: one query over the same relation, flagging the rows GX flags",
+            2,
+        ),
         _vs(
             n,
             "summary",
             s["summary_s"],
             s["summary_bare_s"],
-            "polars: read marts, latest value per column, write",
-            1,
+            "the same scoring, backfill, flips, writes and report, without Dagster",
+            2,
         ),
         _vs(
             n,

@@ -6,9 +6,11 @@ measures the process from outside (wall time and peak RSS) with `bench.proc`.
   imports   import dagster, then the definitions module (what every run and code server pays)
   ingest    demo bodies → parse → the raw layer's upsert, next to a bare Arrow INSERT of the same rows
   dbt-sql   the SQL of every node dbt ran (models and data tests, from its artifacts), run directly
-  gx        Great Expectations: import, then every suite validated on the warehouse's marts
-  gx-sql    the same suites as hand-written SQL aggregates
-  summary   a bare polars pass over the marts: read, latest value per column, write back
+  gx        the GX gate as the pipeline runs it, without Dagster: import GX, one context, every
+            suite the gate runs (price_series included) validated in DuckDB, one Data Docs build
+  gx-sql    the same suites as their SQL twins (expectations/twin.py), one query per suite
+  summary   the summary step without Dagster, on a copy of the warehouse: the same scoring,
+            backfill and flips in polars, written back, and the report rendered
 """
 
 import argparse
@@ -153,74 +155,98 @@ def dbt_sql(args: argparse.Namespace) -> dict:
     return {"sql_s": round(total, 4), "nodes": counts, "slowest": slowest, "dbt_node_s": dbt_nodes}
 
 
-def _suites(as_of: str):
-    from expectations.suites import SUITES
+def _suites(con, as_of: str) -> list:
+    """Every suite the gate runs, built as the gate builds them: its baselines (completeness)
+    from this warehouse's own gate record."""
+    from expectations import record
+    from expectations.checks import GATES
     from expectations.suites.spec import SuiteInputs
 
-    inputs = SuiteInputs(as_of=dt.date.fromisoformat(as_of))
-    return [builder(inputs) for builder in SUITES.values()]
+    out = []
+    for gate in GATES:
+        baseline = record.last_good(con, gate.check, gate.asset.to_user_string())
+        inputs = SuiteInputs(dt.date.fromisoformat(as_of), baseline.rows if baseline else None)
+        out.append(gate.build(inputs))
+    return out
 
 
 def gx(args: argparse.Namespace) -> dict:
+    """The gate step's work: one GX context, every suite in the warehouse, Data Docs once."""
     clock = Clock()
     clock.lap("import_gx_s", __import__, "great_expectations")
-    from expectations.gx_runner import validate
+    from expectations.gx_runner import Validator
 
-    suites = clock.lap("build_suites_s", _suites, args.as_of)
     con = _connect(Path(args.warehouse))
-    failed = 0
-    for suite in suites:
-        frame = clock.lap("load_s", lambda q: con.sql(q).df(), suite.query)
-        docs = Path(args.workdir) / "gx_docs" / suite.name
-        outcome = clock.lap("validate_s", validate, frame, suite, docs_dir=docs)
-        failed += len(outcome.failed)
+    suites = clock.lap("build_suites_s", _suites, con, args.as_of)
+    validator = clock.lap("context_s", Validator, Path(args.workdir) / "gx_docs", run_name="bench")
+    outcomes = [clock.lap("validate_s", validator.validate_in_warehouse, con, suite) for suite in suites]
     con.close()
-    return {**clock.laps, "suites": len(suites), "failed": failed}
+    clock.lap("docs_s", validator.publish_docs)
+    failed = sum(len(o.failed) for o in outcomes)
+    return {
+        **clock.laps,
+        "gate_s": round(sum(clock.laps.values()), 4),
+        "suites": len(suites),
+        "expectations": sum(len(s.expectations) for s in suites),
+        "failed": failed,
+    }
 
 
 def gx_sql(args: argparse.Namespace) -> dict:
-    """Every suite as its SQL twin (expectations/benchmark.py): one query per suite, flagging the
-    rows GX flags (tests/test_gate.py proves the two agree)."""
-    from expectations.benchmark import twin_flags
+    """Every suite the gate runs as its SQL twin (expectations/twin.py): one query per suite over
+    the same relation, flagging the rows GX flags (tests/test_gate.py proves the two agree)."""
+    from expectations.twin import twin_flags
 
-    suites = _suites(args.as_of)
     con = _connect(Path(args.warehouse))
+    suites = _suites(con, args.as_of)
     t0 = time.perf_counter()
     for suite in suites:
         twin_flags(con, suite)
     elapsed = time.perf_counter() - t0
     con.close()
-    return {"sql_s": round(elapsed, 4), "expectations": sum(len(s.expectations) for s in suites)}
+    return {
+        "sql_s": round(elapsed, 4),
+        "suites": len(suites),
+        "expectations": sum(len(s.expectations) for s in suites),
+    }
 
 
 def summary(args: argparse.Namespace) -> dict:
-    import polars as pl
+    """The summary step's own work, in the order the asset does it, on a copy of the warehouse
+    (the sandbox's summary history stays the pipeline's): read the marts and loads, score,
+    backfill the month-ends, write the summary, its history and the flips, render the report."""
+    import shutil
+
+    from assets import summary as step
+    from assets.report import render_report
+    from assets.thesis import evaluate
+    from config.theses import load_thesis
 
     clock = Clock()
-    con = _connect(Path(args.warehouse))
-    names = [
-        r[0]
-        for r in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'marts' and table_name like 'mart\\_%' escape '\\' order by 1"
-        ).fetchall()
-    ]
-    marts = {n: clock.lap("read_s", lambda n: con.sql(f'select * from marts."{n}"').pl(), n) for n in names}
-
-    def latest(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-        """Each numeric column's last non-null value in date order: what a verdict reads from a mart."""
-        numeric = [c for c, t in frame.schema.items() if t.is_numeric()]
-        last = frame.sort(frame.columns[0]).select(pl.col(numeric).drop_nulls().last().cast(pl.Float64))
-        return pl.DataFrame({"mart": [name] * len(numeric), "metric": numeric, "value": list(last.row(0))})
-
-    result = clock.lap("compute_s", lambda: pl.concat([latest(n, f) for n, f in marts.items() if f.height]))
-    con.register("bench_summary", result.to_arrow())
-    clock.lap(
-        "write_s", con.execute, "create or replace table main._bench_summary as select * from bench_summary"
-    )
-    con.execute("drop table main._bench_summary")
+    copy = Path(args.workdir) / "summary.duckdb"
+    shutil.copy(args.warehouse, copy)
+    as_of = dt.date.fromisoformat(args.as_of)
+    thesis = clock.lap("compute_s", load_thesis)
+    con = _connect(copy)
+    clock.lap("write_s", step.ensure_history, con)
+    marts, loads = clock.lap("read_s", lambda: (step.read_marts(con), step.read_loads(con)))
+    result = clock.lap("compute_s", evaluate, thesis, marts, as_of, loads)
+    skip = clock.lap("read_s", step.days_computed_on_the_day, con)
+    backfilled = clock.lap("compute_s", step.backfill, thesis, marts, loads, as_of, skip)
+    clock.lap("write_s", step.write_summary, con, result, "bench", as_of, backfilled)
+    history = clock.lap("read_s", step.read_history, con)
+    flips_sql = "select * from marts.thesis_status_flips order by as_of"
+    flips = clock.lap("read_s", lambda: con.sql(flips_sql).pl())
     con.close()
-    return {**clock.laps, "marts": len(marts), "rows_read": sum(f.height for f in marts.values())}
+    reports = Path(args.workdir) / "reports"
+    clock.lap("report_s", render_report, thesis, result, history, flips, marts, reports)
+    copy.unlink()
+    return {
+        **clock.laps,
+        "summary_s": round(sum(clock.laps.values()), 4),
+        "marts": len(marts),
+        "rows_read": sum(f.height for f in marts.values()),
+    }
 
 
 TASKS = {
