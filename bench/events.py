@@ -1,6 +1,7 @@
 """A run's stages, read back from its Dagster event log (step start/end), whatever the graph holds.
 
-Steps are grouped into stages by their keys (`raw__*` ingest, `*freshness*` source freshness,
+Steps are grouped into stages by their keys (`raw__*` ingest, `*_checks` a source's freshness and
+load checks,
 `*gx_*` the Great Expectations gate, the dbt step by its "Running dbt command" log line, and so
 on); a step that matches no rule is its own stage, so a new asset shows up rather than vanishing.
 """
@@ -45,8 +46,8 @@ class Timeline:
 def stage_of(step_key: str, dbt_step: str | None) -> str:
     if step_key == dbt_step:
         return "dbt"
-    if "freshness" in step_key:
-        return "freshness checks"
+    if "freshness" in step_key or step_key.endswith("_checks"):
+        return "source checks"
     if "gx_" in step_key:
         return "gx gate"
     if step_key.startswith("raw__"):

@@ -6,7 +6,7 @@ the snapshot's recording date in replay, and the as-of date in demo, so the demo
 judged by the same rule. A series whose latest observation is older than its frequency's
 allowance (`max_lag_days` in `config/freshness.yaml`), or that was never loaded, is stale.
 The check then fails at severity WARN: visible in the UI, blocking nothing (the summary applies
-its own age rule per metric).
+its own age rule per metric). It runs in its source's checks step (expectations/source_checks.py).
 """
 
 import datetime as dt
@@ -17,12 +17,10 @@ import dagster as dg
 import polars as pl
 
 from assets import raw
-from assets.ingest import CONNECTORS
 from assets.markdown import md_table
 from assets.sources.base import Connector
 from config.catalog import Series, load_catalog
 from config.freshness import FreshnessPolicy, load_freshness
-from config.resources import SourceSettings, WarehouseResource
 
 
 @dataclass(frozen=True)
@@ -65,38 +63,35 @@ def latest_observations(con, connector: Connector) -> dict[str, dt.date]:
     return dict(rows.fetchall())
 
 
-def _build(connector: Connector) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
+def spec(connector: Connector) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        "freshness",
         asset=dg.AssetKey(["raw", connector.table]),
-        name="freshness",
         blocking=False,
-        pool="warehouse",
         description=f"Every {connector.source} series has an observation recent enough for its "
         "frequency (config/freshness.yaml), judged against the run's reference date. "
         "Warns; never blocks.",
     )
-    def _check(warehouse: WarehouseResource, sources: SourceSettings) -> dg.AssetCheckResult:
-        reference = sources.reference_date()
-        with warehouse.connect(read_only=True) as con:
-            latest = latest_observations(con, connector)
-        assessed = assess(load_catalog().for_source(connector.source), latest, reference, load_freshness())
-        stale = [a for a in assessed if a.stale]
-        table = pl.DataFrame([asdict(a) | {"stale": a.stale} for a in assessed], strict=False)
-        return dg.AssetCheckResult(
-            passed=not stale,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={
-                "reference_date": str(reference),
-                "series_checked": len(assessed),
-                "stale_count": len(stale),
-                "stale_series": dg.MetadataValue.json(
-                    [{**asdict(a), "last_date": str(a.last_date) if a.last_date else None} for a in stale]
-                ),
-                "series": dg.MetadataValue.md(md_table(table)),
-            },
-        )
-
-    return _check
 
 
-freshness_checks = [_build(c) for c in CONNECTORS]
+def result(con, connector: Connector, reference: dt.date) -> dg.AssetCheckResult:
+    """The freshness check's evaluation of `connector`'s raw table on `con`."""
+    latest = latest_observations(con, connector)
+    assessed = assess(load_catalog().for_source(connector.source), latest, reference, load_freshness())
+    stale = [a for a in assessed if a.stale]
+    table = pl.DataFrame([asdict(a) | {"stale": a.stale} for a in assessed], strict=False)
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(["raw", connector.table]),
+        check_name="freshness",
+        passed=not stale,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "reference_date": str(reference),
+            "series_checked": len(assessed),
+            "stale_count": len(stale),
+            "stale_series": dg.MetadataValue.json(
+                [{**asdict(a), "last_date": str(a.last_date) if a.last_date else None} for a in stale]
+            ),
+            "series": dg.MetadataValue.md(md_table(table)),
+        },
+    )

@@ -1,5 +1,5 @@
 """Load integrity: one blocking asset check per raw ingest asset (one per connector), run after
-the load.
+the load, in its source's checks step (expectations/source_checks.py).
 
 It tells corruption from absence, series by series, from the latest real load of each catalog
 series (`raw.load_audit`; a skip keeps the status of the load before it):
@@ -23,13 +23,11 @@ import duckdb
 import polars as pl
 
 from assets import raw
-from assets.ingest import CONNECTORS
 from assets.markdown import md_table
 from assets.raw import SeriesLoad
 from assets.sources.base import Connector
 from config.catalog import Series, load_catalog
 from config.gate import Allowances, load_allowances
-from config.resources import SourceSettings, WarehouseResource
 from expectations import record
 
 CHECK = "loads"
@@ -157,57 +155,51 @@ def _asset(connector: Connector) -> dg.AssetKey:
     return dg.AssetKey(["raw", connector.table])
 
 
-def _build(connector: Connector) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
+def spec(connector: Connector) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        CHECK,
         asset=_asset(connector),
-        name=CHECK,
         blocking=True,
-        pool="warehouse",
         description=f"Tells corruption from absence in the latest {connector.source} loads. Blocks "
         "(ERROR) on a body refused as corrupt or a value revised beyond gate.yaml's limits; warns "
         "on a series that failed, is missing or was never loaded (the summary marks what it feeds "
         "stale or no_data, with the reason).",
     )
-    def _check(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, sources: SourceSettings
-    ) -> dg.AssetCheckResult:
-        as_of = sources.reference_date()
-        with warehouse.connect() as con:
-            loads, revised = evaluate(con, connector, load_allowances())
-            corrupt = [describe(ref, x) for ref, x in loads.items() if x is not None and x.status == CORRUPT]
-            absent = [describe(ref, x) for ref, x in loads.items() if x is None or x.status in ABSENT]
-            blocking = [*corrupt, *(describe_revision(connector.source, r) for r in revised)]
-            evaluation = record.Evaluation(
-                CHECK,
-                _asset(connector).to_user_string(),
-                passed=not (blocking or absent),
-                failed=len(blocking),
-                warnings=len(absent),
-                rows=None,
-            )
-            record.record(con, context.run.run_id, as_of, [evaluation])
-        table = pl.DataFrame(
-            [{"series": ref, **(asdict(x) if x else {"status": "never loaded"})} for ref, x in loads.items()],
-            strict=False,
-        )
-        return dg.AssetCheckResult(
-            passed=evaluation.passed,
-            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-            metadata={
-                "failed": len(blocking),
-                "warnings": len(absent),
-                # What blocks, one line each (the console prints these under the check's line).
-                "failures": dg.MetadataValue.json([{"summary": line} for line in blocking]),
-                # What is absent, one line each (the console prints these under the ingest step).
-                "absent": dg.MetadataValue.json(absent),
-                "revisions": dg.MetadataValue.json(
-                    [{**asdict(r), "obs_date": str(r.obs_date)} for r in revised]
-                ),
-                "series": dg.MetadataValue.md(md_table(table)),
-            },
-        )
-
-    return _check
 
 
-load_checks = [_build(c) for c in CONNECTORS]
+def result(con, connector: Connector, run_id: str, as_of: dt.date) -> dg.AssetCheckResult:
+    """The load integrity check's evaluation of `connector`'s latest loads on `con`, recorded in
+    the warehouse's gate record (its next baseline)."""
+    loads, revised = evaluate(con, connector, load_allowances())
+    corrupt = [describe(ref, x) for ref, x in loads.items() if x is not None and x.status == CORRUPT]
+    absent = [describe(ref, x) for ref, x in loads.items() if x is None or x.status in ABSENT]
+    blocking = [*corrupt, *(describe_revision(connector.source, r) for r in revised)]
+    evaluation = record.Evaluation(
+        CHECK,
+        _asset(connector).to_user_string(),
+        passed=not (blocking or absent),
+        failed=len(blocking),
+        warnings=len(absent),
+        rows=None,
+    )
+    record.record(con, run_id, as_of, [evaluation])
+    table = pl.DataFrame(
+        [{"series": ref, **(asdict(x) if x else {"status": "never loaded"})} for ref, x in loads.items()],
+        strict=False,
+    )
+    return dg.AssetCheckResult(
+        asset_key=_asset(connector),
+        check_name=CHECK,
+        passed=evaluation.passed,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "failed": len(blocking),
+            "warnings": len(absent),
+            # What blocks, one line each (the console prints these under the check's line).
+            "failures": dg.MetadataValue.json([{"summary": line} for line in blocking]),
+            # What is absent, one line each (the console prints these under the ingest step).
+            "absent": dg.MetadataValue.json(absent),
+            "revisions": dg.MetadataValue.json([{**asdict(r), "obs_date": str(r.obs_date)} for r in revised]),
+            "series": dg.MetadataValue.md(md_table(table)),
+        },
+    )

@@ -8,8 +8,7 @@ from assets.publish import published_warehouse
 from assets.summary import thesis_summary
 from config.resources import DbtResource, SourceSettings, WarehouseResource, dbt_executable
 from expectations.checks import gx_checks
-from expectations.freshness import freshness_checks
-from expectations.loads import load_checks
+from expectations.source_checks import source_checks
 from orchestration.alerts import AlertResource
 from orchestration.jobs import thesis_daily_job
 from orchestration.schedules import thesis_daily_schedule
@@ -17,7 +16,7 @@ from orchestration.sensors import thesis_run_failure_alert, thesis_status_flip_a
 
 defs = dg.Definitions(
     assets=[*ingest_assets, dbt_models, thesis_summary, published_warehouse],
-    asset_checks=[*gx_checks, *load_checks, *freshness_checks],
+    asset_checks=[*gx_checks, *source_checks],
     jobs=[thesis_daily_job],
     schedules=[thesis_daily_schedule],
     sensors=[thesis_run_failure_alert, thesis_status_flip_alert],

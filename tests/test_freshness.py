@@ -13,7 +13,8 @@ from assets.sources.base import Body
 from config.catalog import Series, load_catalog
 from config.freshness import FreshnessConfigError, load_freshness, parse_freshness
 from config.resources import SourceSettings, WarehouseResource
-from expectations.freshness import assess, freshness_checks, latest_observations
+from expectations.freshness import assess, latest_observations
+from expectations.source_checks import source_checks
 from tests.conftest import NOW
 
 REFERENCE = dt.date(2026, 11, 24)
@@ -73,15 +74,14 @@ def test_latest_observation_ignores_rows_without_a_value(tmp_path):
 
 
 def test_one_freshness_check_per_connector_at_warn_severity_and_non_blocking():
-    keys = {c.asset_key for check in freshness_checks for c in check.check_keys}
-    assert keys == {dg.AssetKey(["raw", c.table]) for c in CONNECTORS}
-    for check in freshness_checks:
-        for spec in check.check_specs:
-            assert spec.name == "freshness" and not spec.blocking
+    specs = [spec for check in source_checks for spec in check.check_specs if spec.name == "freshness"]
+    assert {spec.asset_key for spec in specs} == {dg.AssetKey(["raw", c.table]) for c in CONNECTORS}
+    assert len(specs) == len(CONNECTORS) and not any(spec.blocking for spec in specs)
 
 
 FRED = next(a for a in ingest_assets if a.key == dg.AssetKey(["raw", "fred_observations"]))
-FRED_FRESHNESS = next(c for c in freshness_checks if {k.asset_key for k in c.check_keys} == {FRED.key})
+# FRED's checks step: its freshness and its load integrity.
+FRED_FRESHNESS = next(c for c in source_checks if {k.asset_key for k in c.check_keys} == {FRED.key})
 
 
 def materialize(**kwargs) -> dg.ExecuteInProcessResult:

@@ -108,11 +108,14 @@ def test_a_rejected_body_blocks_and_an_absent_series_warns(con):
 
 
 def test_every_source_has_a_blocking_load_check_that_holds_the_summary_back():
+    from assets.ingest import CONNECTORS
+    from expectations.source_checks import source_checks
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
     summary = dg.AssetKey(["marts", "thesis_summary"])
-    for check in loads.load_checks:
-        (spec,) = check.check_specs
-        assert spec.blocking and spec.name == loads.CHECK
+    specs = [spec for check in source_checks for spec in check.check_specs if spec.name == loads.CHECK]
+    assert len(specs) == len(CONNECTORS)
+    for spec in specs:
+        assert spec.blocking
         assert spec.asset_key in graph.get(summary).parent_keys
