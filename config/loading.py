@@ -15,3 +15,26 @@ def parse_yaml_model(model: type[Model], text: str, origin: str, error: type[Exc
     except ValidationError as exc:
         problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
         raise error(f"{origin} is invalid:\n  " + "\n  ".join(problems)) from None
+
+
+def yaml_line(text: str, path: tuple) -> int:
+    """The line (1-based) of the node at `path` (mapping keys and list indices) in YAML `text`:
+    the key's own line when the path ends on a key, else the deepest node the path reaches (the
+    mapping that misses a required key). 1 when the text does not compose."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return 1
+    line = node.start_mark.line if node is not None else 0
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            found = [(k, v) for k, v in node.value if k.value == str(key)]
+            if not found:
+                break
+            line, node = found[0][0].start_mark.line, found[0][1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line
+        else:
+            break
+    return line + 1
