@@ -1,10 +1,13 @@
-"""dbt models as Dagster assets: staging views and one mart table per thesis pillar.
+"""dbt models as Dagster assets: staging views, one mart table per thesis pillar, and the
+generic signals (marts.signals for every series, marts.signal_pairs for the pairs the theses
+compare, passed to dbt as the var `signal_pairs`).
 
 dbt tests become asset checks (those of severity error block downstream assets, like the
 Great Expectations gates). The manifest is built by `make` (`dbt parse`), never at import;
 under `dagster dev` it is re-parsed when the project changes.
 """
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +24,7 @@ from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
 from assets.raw import ident
 from config.resources import DBT_PROJECT_DIR, DbtResource, WarehouseResource, dbt_executable
+from config.theses import load_theses, signal_pairs
 
 
 class VenvDbtProjectPreparer(DagsterDbtProjectPreparer):
@@ -62,7 +66,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # Unit tests check the models' logic on fixed rows, not the day's data: they run in `make test`
     # (tests/test_dbt_unit_tests.py), as dbt advises, and keep the daily build to models and data tests.
     invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test"],
+        ["build", "--exclude-resource-type", "unit_test", "--vars", signal_vars()],
         context=context,
         target_path=dbt_project.target_path / "dagster",
     )
@@ -78,6 +82,12 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
                     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
                     event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
             yield event
+
+
+def signal_vars() -> str:
+    """The pairs the theses compare, for marts.signal_pairs: read from config/theses/ when the
+    step runs. Compact JSON (valid YAML for dbt), one argument without spaces."""
+    return json.dumps({"signal_pairs": signal_pairs(load_theses())}, separators=(",", ":"))
 
 
 def _relation(context: dg.AssetExecutionContext, output: dg.Output) -> str | None:

@@ -3,7 +3,7 @@
 A snapshot is the whole summary as of one date. The daily run writes its own as-of date's
 snapshot (the record of what the warehouse said that day) and backfills month-ends that no run
 computed, point in time, from the marts as they stand (marked `backfilled`). A flip is a pillar,
-or the verdict, whose status differs from the snapshot just before it.
+or the verdict, whose status differs from the same thesis' snapshot just before it.
 """
 
 import datetime as dt
@@ -13,6 +13,7 @@ import polars as pl
 VERDICT = "verdict"
 
 FLIPS_SCHEMA = {
+    "thesis": pl.String,  # the thesis' id
     "as_of": pl.Date,
     "pillar": pl.String,  # a pillar's name, or "verdict"
     "previous_as_of": pl.Date,
@@ -40,34 +41,44 @@ def statuses(summary: pl.DataFrame) -> dict[str, str]:
     return {VERDICT if r["row_type"] == "verdict" else r["pillar"]: r["status"] for r in rows}
 
 
-def status_flips(current: dict[str, str], previous: dict[str, str], as_of: dt.date) -> list[dict]:
-    """The `status_flips` contract: what changed since the previous snapshot (new pillars are not flips)."""
+def status_flips(
+    thesis: str, current: dict[str, str], previous: dict[str, str], as_of: dt.date
+) -> list[dict]:
+    """The `status_flips` contract: what changed in one thesis since its previous snapshot (new
+    pillars are not flips)."""
     return [
-        {"pillar": name, "previous_status": previous[name], "status": status, "as_of": as_of.isoformat()}
+        {
+            "thesis": thesis,
+            "pillar": name,
+            "previous_status": previous[name],
+            "status": status,
+            "as_of": as_of.isoformat(),
+        }
         for name, status in current.items()
         if name in previous and previous[name] != status
     ]
 
 
 def flips_over(history: pl.DataFrame) -> pl.DataFrame:
-    """Every flip between consecutive snapshots of `history` (its pillar and verdict rows, with
-    as_of, row_type, pillar, status, run_id, computed_at and backfilled)."""
+    """Every flip between consecutive snapshots of each thesis in `history` (its pillar and
+    verdict rows, with thesis, as_of, row_type, pillar, status, run_id, computed_at and backfilled)."""
     rows: list[dict] = []
-    previous: tuple[dt.date, dict[str, str]] | None = None
-    for (as_of,), snapshot in sorted(history.partition_by("as_of", as_dict=True).items()):
-        current = statuses(snapshot)
-        if previous is not None:
-            stamp = snapshot.row(0, named=True)
-            for flip in status_flips(current, previous[1], as_of):
-                rows.append(
-                    {
-                        **flip,
-                        "as_of": as_of,
-                        "previous_as_of": previous[0],
-                        "run_id": stamp["run_id"],
-                        "computed_at": stamp["computed_at"],
-                        "backfilled": stamp["backfilled"],
-                    }
-                )
-        previous = (as_of, current)
+    for (thesis,), snapshots in sorted(history.partition_by("thesis", as_dict=True).items()):
+        previous: tuple[dt.date, dict[str, str]] | None = None
+        for (as_of,), snapshot in sorted(snapshots.partition_by("as_of", as_dict=True).items()):
+            current = statuses(snapshot)
+            if previous is not None:
+                stamp = snapshot.row(0, named=True)
+                for flip in status_flips(thesis, current, previous[1], as_of):
+                    rows.append(
+                        {
+                            **flip,
+                            "as_of": as_of,
+                            "previous_as_of": previous[0],
+                            "run_id": stamp["run_id"],
+                            "computed_at": stamp["computed_at"],
+                            "backfilled": stamp["backfilled"],
+                        }
+                    )
+            previous = (as_of, current)
     return pl.DataFrame(rows, schema=FLIPS_SCHEMA)

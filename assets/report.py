@@ -1,12 +1,15 @@
-"""The thesis report: one markdown page with the verdict's tables and three charts.
+"""A thesis' report: one markdown page with the verdict's tables and its charts.
 
-- Pillar scores over time, from the history, with the confirm and contradict cut-offs.
-- The broad dollar index, the S&P 500 and bitcoin rebased to 100 over the history's window.
-- The AI price-decline curve: the cheapest price at the GPT-4 capability bar (log scale), the
-  decline the mart fitted over its trailing window, and a16z's ~10x a year for comparison.
+Every thesis gets two charts from its history:
+- Pillar scores over time, with the confirm and contradict cut-offs.
+- Metric statuses over time: one row per metric, one column per snapshot.
+A thesis' `charts` (its file) adds any of:
+- `markets_rebased`: the broad dollar index, the S&P 500 and bitcoin rebased to 100.
+- `ai_price_decline`: the cheapest price at the GPT-4 capability bar (log scale), the decline the
+  mart fitted over its trailing window, and a16z's ~10x a year for comparison.
 
-Written to <data>/reports/ (`thesis_report.md` beside its PNGs), and returned as the same
-markdown with the charts inlined as base64 data URIs for the Dagster UI. matplotlib is imported
+Written to <data>/reports/<thesis id>/ (`thesis_report.md` beside its PNGs), and returned as the
+same markdown with the charts inlined as base64 data URIs for the Dagster UI. matplotlib is imported
 here only, lazily, through its object API (a `Figure` printed by the Agg canvas: no pyplot, no
 display, no global state); about 1 s to import on a small machine, 0.1-0.2 s per chart.
 """
@@ -33,6 +36,15 @@ MARKETS = [
     ("mart_crypto", "btc_usd", "Bitcoin (Coinbase, USD)"),
 ]
 A16Z_DECLINE_PER_YEAR = 10.0  # the essay's source: "the cost is decreasing by 10x every year"
+# The marts each extra chart reads (the summary reads them when a thesis asks for the chart).
+CHART_MARTS = {"markets_rebased": {m for m, _, _ in MARKETS}, "ai_price_decline": {"mart_ai_cost"}}
+STATUS_COLOURS = {
+    "confirms": "#2ca02c",
+    "neutral": "#bdbdbd",
+    "contradicts": "#d62728",
+    "stale": "#ffbf69",
+    "no_data": "#ffffff",
+}
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,9 @@ def pillar_scores_chart(history: pl.DataFrame, thesis: Thesis) -> bytes:
     ax.axhspan(-1.1, bottom, color="tab:red", alpha=0.08, label="contradicts")
     for name in [*thesis.pillars, "verdict"]:
         rows = history.filter(
-            (pl.col("row_type") == "verdict") if name == "verdict" else (pl.col("pillar") == name)
+            (pl.col("row_type") == "verdict")
+            if name == "verdict"
+            else (pl.col("row_type") == "pillar") & (pl.col("pillar") == name)
         ).sort("as_of")
         scores = [
             s if status in STATUS_SCORE else None
@@ -80,6 +94,34 @@ def pillar_scores_chart(history: pl.DataFrame, thesis: Thesis) -> bytes:
     ax.set_title("Pillar scores over time", fontsize=10)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.grid(alpha=0.3)
+    return _png(figure)
+
+
+def metric_statuses_chart(history: pl.DataFrame, thesis: Thesis) -> bytes:
+    """One row per metric (the thesis file's order), one column per snapshot, coloured by status."""
+    from matplotlib.colors import ListedColormap
+
+    figure, ax = _figure()
+    metrics = [m for p in thesis.pillars.values() for m in p.metrics]
+    rows = history.filter(pl.col("row_type") == "metric")
+    dates = sorted(rows["as_of"].unique().to_list())
+    code = {status: i for i, status in enumerate(STATUS_COLOURS)}
+    grid = [[code["no_data"]] * len(dates) for _ in metrics]
+    column = {d: j for j, d in enumerate(dates)}
+    line = {m.id: i for i, m in enumerate(metrics)}
+    for r in rows.iter_rows(named=True):
+        if r["metric"] in line:
+            grid[line[r["metric"]]][column[r["as_of"]]] = code.get(r["status"], code["no_data"])
+    colours = ListedColormap(list(STATUS_COLOURS.values()))
+    ax.imshow(grid, aspect="auto", cmap=colours, vmin=0, vmax=len(STATUS_COLOURS) - 1, interpolation="none")
+    ax.set_yticks(range(len(metrics)), [m.label for m in metrics], fontsize=6)
+    ticks = list(range(0, len(dates), max(1, len(dates) // 6)))
+    ax.set_xticks(ticks, [str(dates[j]) for j in ticks], fontsize=7)
+    for status, colour in STATUS_COLOURS.items():
+        ax.bar(0, 0, color=colour, edgecolor="grey", label=status.replace("_", " "))
+    ax.set_title("Metric statuses per snapshot", fontsize=10)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    figure.subplots_adjust(left=0.22)
     return _png(figure)
 
 
@@ -158,7 +200,9 @@ def ai_decline_chart(ai: pl.DataFrame, as_of: dt.date) -> bytes:
     return _png(figure)
 
 
-def report_markdown(summary: pl.DataFrame, history: pl.DataFrame, flips: pl.DataFrame, image) -> str:
+def report_markdown(
+    thesis: Thesis, summary: pl.DataFrame, history: pl.DataFrame, flips: pl.DataFrame, image
+) -> str:
     """The page; `image(name)` gives each chart's link (a file name, or a data URI)."""
     verdict = summary.filter(pl.col("row_type") == "verdict").row(0, named=True)
     as_of = verdict["as_of"]
@@ -186,11 +230,11 @@ def report_markdown(summary: pl.DataFrame, history: pl.DataFrame, flips: pl.Data
         else ""
     )
     lines = [
-        f"# The thesis, as of {as_of}",
+        f"# {thesis.title}: the verdict as of {as_of}",
         "",
         f"{demo}**{verdict['label']} {verdict['status'].upper()}** "
         + (f"(score {verdict['score']:+.2f}). " if verdict["score"] is not None else "")
-        + f"Data origin: {verdict['origin']}.",
+        + f"Data origin: {verdict['origin']}. Thesis file: `config/theses/{thesis.id}.yaml`.",
         "",
         "## Pillars",
         "",
@@ -208,6 +252,10 @@ def report_markdown(summary: pl.DataFrame, history: pl.DataFrame, flips: pl.Data
         f"{snapshots['backfilled'].sum()} are month-ends backfilled point in time (each reads only "
         "observations dated, and published, by its date). Scores of stale pillars are left out.",
         "",
+        "## Metric statuses over time",
+        "",
+        f"![Metric statuses per snapshot]({image('metric_statuses')})",
+        "",
         "## Status flips (latest 12)",
         "",
         md_table(
@@ -218,15 +266,21 @@ def report_markdown(summary: pl.DataFrame, history: pl.DataFrame, flips: pl.Data
         if flips.height
         else "_No pillar or verdict has changed status._",
         "",
-        "## The dollar, US equities and bitcoin",
-        "",
-        f"![Broad dollar, S&P 500 and bitcoin rebased to 100]({image('markets_rebased')})",
-        "",
-        "## AI inference cost",
-        "",
-        f"![AI price decline at the GPT-4 level]({image('ai_price_decline')})",
-        "",
     ]
+    if "markets_rebased" in thesis.charts:
+        lines += [
+            "## The dollar, US equities and bitcoin",
+            "",
+            f"![Broad dollar, S&P 500 and bitcoin rebased to 100]({image('markets_rebased')})",
+            "",
+        ]
+    if "ai_price_decline" in thesis.charts:
+        lines += [
+            "## AI inference cost",
+            "",
+            f"![AI price decline at the GPT-4 level]({image('ai_price_decline')})",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -242,26 +296,30 @@ def render_report(
     summary: pl.DataFrame,
     history: pl.DataFrame,
     flips: pl.DataFrame,
-    marts: dict[str, pl.DataFrame],
+    frames: dict[str, pl.DataFrame],
     directory: Path,
 ) -> Report:
-    """Render the charts and the page, write them to `directory`, and return the inline page."""
+    """Render one thesis' charts and page (its rows of the summary, history and flips), write them
+    to `directory`, and return the inline page. `frames` holds the marts its extra charts read."""
     as_of = summary["as_of"][0]
     start = min(history["as_of"].min(), as_of)
     charts = {
         "pillar_scores": pillar_scores_chart(history, thesis),
-        "markets_rebased": markets_chart(marts, start, as_of),
-        "ai_price_decline": ai_decline_chart(marts["mart_ai_cost"], as_of),
+        "metric_statuses": metric_statuses_chart(history, thesis),
     }
+    if "markets_rebased" in thesis.charts:
+        charts["markets_rebased"] = markets_chart(frames, start, as_of)
+    if "ai_price_decline" in thesis.charts:
+        charts["ai_price_decline"] = ai_decline_chart(frames["mart_ai_cost"], as_of)
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / f"{name}.png" for name in charts}
     for name, png in charts.items():
         _write(paths[name], png)
-    page = report_markdown(summary, history, flips, lambda name: paths[name].name)
+    page = report_markdown(thesis, summary, history, flips, lambda name: paths[name].name)
     report = directory / REPORT_NAME
     _write(report, page.encode())
 
     def inline(name: str) -> str:
         return "data:image/png;base64," + base64.b64encode(charts[name]).decode()
 
-    return Report(report, paths, report_markdown(summary, history, flips, inline))
+    return Report(report, paths, report_markdown(thesis, summary, history, flips, inline))

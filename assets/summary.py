@@ -1,29 +1,35 @@
-"""The thesis summary: a verdict per pillar with its evidence, computed in polars from the marts.
+"""The theses' verdicts: every thesis in config/theses/ evaluated, each run, in polars.
 
-Runs only after every mart's Great Expectations gate has passed (the checks are blocking), so a
-stale, truncated or corrupted mart never reaches a verdict; when a gate fails this asset does
-not run and the previous summary stays as it was.
+One step evaluates them all (the asset `marts/thesis_summary`, the shared table, and one asset
+`theses/<id>` per thesis file, built from the folder when the definitions load): the marts and
+signals are read once, and every table is written in one transaction, so a reader never sees one
+thesis of a run beside another's of the run before. The step runs only after every mart's Great
+Expectations gate and every source's load check have passed (blocking checks), so a truncated or
+corrupted table never reaches a verdict; when one fails, the previous summary stays as it was.
 
-Each run writes today's summary and its snapshot in `marts.thesis_summary_history`; recomputes,
-point in time, every month-end of the last `history.backfill_months` (the thesis file) whose
-snapshot no run computed on its own day (`backfilled = true`; a snapshot computed on its day is
-the record and is never replaced); recomputes `marts.thesis_status_flips` over the whole
-history; and renders the report (`assets/report.py`). The backfill runs inside the daily asset
-because it is cheap (pure polars on the marts already in memory: 36 month-ends in 0.4-1.1 s on
-2 cores) and needs no partitions or launch config: `make run`, the schedule and "Materialize" in
-the UI all keep the history complete, backfilled snapshots follow the marts' revisions and
-the thesis file's edits, and a rerun writes the same rows.
+Each run writes today's rows of every thesis to `marts.thesis_summary` and its snapshot to
+`marts.thesis_summary_history`; recomputes, point in time, every month-end of the thesis' last
+`history.backfill_months` whose snapshot no run computed on its own day (`backfilled = true`; a
+snapshot computed on its day is the record and is never replaced); recomputes
+`marts.thesis_status_flips` over the whole history; and renders each thesis' report
+(`assets/report.py`). All three tables are keyed by `thesis` (the file's name). The backfill runs
+inside the daily step because it is cheap (pure polars on frames already in memory) and needs no
+partitions: `make run`, the schedule and "Materialize" in the UI all keep the history complete,
+backfilled snapshots follow the marts' revisions and the thesis files' edits, and a rerun writes
+the same rows.
 
 Contract with the alert sensors (`orchestration/sensors.py`), to keep through any rework: every
-materialization carries the metadata key `status_flips`, a JSON list of
-`{"pillar", "previous_status", "status", "as_of"}` (as_of an ISO date), one entry per pillar, and
-for the overall verdict one with pillar "verdict", whose status differs from the latest earlier
-as-of date in `marts.thesis_summary_history`; an empty list when nothing flipped. The same flips,
-over the whole history, are kept in `marts.thesis_status_flips`.
+materialization of marts/thesis_summary carries the metadata key `status_flips`, a JSON list of
+`{"thesis", "pillar", "previous_status", "status", "as_of"}` (as_of an ISO date), one entry per
+pillar, and for a thesis' overall verdict one with pillar "verdict", whose status differs from the
+thesis' latest earlier as-of date in `marts.thesis_summary_history`; an empty list when nothing
+flipped. Each thesis asset carries its own entries under the same key. The same flips, over the
+whole history, are kept in `marts.thesis_status_flips`.
 """
 
 import datetime as dt
 import time
+from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
@@ -32,36 +38,72 @@ from assets.history import flips_over, month_ends
 from assets.ingest import CONNECTORS
 from assets.markdown import md_table
 from assets.raw import SeriesLoad, ident, latest_loads
-from assets.report import render_report
+from assets.report import CHART_MARTS, render_report
 from assets.thesis import SUMMARY_SCHEMA, evaluate
 from config.resources import SourceSettings, WarehouseResource, data_dir
-from config.theses import load_thesis
+from config.theses import Thesis
 from expectations.suites import SUITES
 
 STATUS_FLIPS_KEY = "status_flips"
+SUMMARY_KEY = dg.AssetKey(["marts", "thesis_summary"])
+# The dbt tables the signal metrics read: the theses wait for them too.
+SIGNAL_KEYS = [dg.AssetKey(["marts", "signals"]), dg.AssetKey(["marts", "signal_pairs"])]
+# Rows written before theses had ids all belong to the essay's thesis.
+FIRST_THESIS = "american_exceptionalism"
 
 _DUCKDB_TYPES = {pl.String: "varchar", pl.Date: "date", pl.Float64: "double", pl.Boolean: "boolean"}
 STAMP_COLUMNS = {"run_id": "varchar", "computed_at": "timestamptz"}
 HISTORY_COLUMNS = {**STAMP_COLUMNS, **{name: _DUCKDB_TYPES[t] for name, t in SUMMARY_SCHEMA.items()}}
 
 
+def thesis_key(thesis_id: str) -> dg.AssetKey:
+    return dg.AssetKey(["theses", thesis_id])
+
+
 def gated_keys() -> list[dg.AssetKey]:
-    """What the summary waits for, so that every blocking check on it can hold the summary back:
-    every gated mart, not only those the thesis reads (a verdict never rests on a warehouse with a
-    known-bad table), and every source's raw table, whose load check blocks on corrupt data (the
+    """What every thesis waits for, so that every blocking check on it can hold the verdicts back:
+    every gated mart, not only those a thesis reads (a verdict never rests on a warehouse with a
+    known-bad table), every source's raw table, whose load check blocks on corrupt data (the
     summary reads raw.load_audit, and dbt, which checks those tables itself, is not held back by
-    another asset's checks on them)."""
+    another asset's checks on them), and the signal tables (their dbt tests block too)."""
     marts = [dg.AssetKey(["marts", mart]) for mart in SUITES]
     sources = [dg.AssetKey(["raw", connector.table]) for connector in CONNECTORS]
-    return sorted([*marts, *sources])
+    return sorted([*marts, *sources, *SIGNAL_KEYS])
 
 
-def read_marts(con) -> dict[str, pl.DataFrame]:
-    """Every mart the thesis reads, through Arrow (DuckDB relation → polars, no pandas)."""
-    return {
-        name: con.sql(f"select * from marts.{ident(name)} order by date").pl()
-        for name in sorted(load_thesis().marts())
+def _ref_filter(refs: set[str]) -> str:
+    """`(source, id) in (…)` for a set of `<source>/<id>`, as SQL literals (ids match the catalog's
+    pattern, which has no quote)."""
+    pairs = sorted(tuple(r.split("/", 1)) for r in refs)
+    return ", ".join(f"('{source}', '{series}')" for source, series in pairs)
+
+
+def read_frames(con, theses: dict[str, Thesis]) -> dict[str, pl.DataFrame]:
+    """What the theses read, through Arrow (DuckDB relation → polars): every mart a metric or an
+    extra chart reads, and the signal rows of each series (`signals:<ref>`) and pair
+    (`signal_pairs:<ref>:<ref>`) a metric names, all by date."""
+    marts = {m for t in theses.values() for m in t.marts()}
+    marts |= {m for t in theses.values() for chart in t.charts for m in CHART_MARTS[chart]}
+    frames = {
+        name: con.sql(f"select * from marts.{ident(name)} order by date").pl() for name in sorted(marts)
     }
+    signals = [s for t in theses.values() for s in t.signals()]
+    series = {s.series for s in signals if not s.against}
+    if series:
+        rows = con.sql(
+            "select * from marts.signals "
+            f"where (source, series_id) in ({_ref_filter(series)}) order by source, series_id, date"
+        ).pl()
+        for (source, series_id), part in rows.partition_by(["source", "series_id"], as_dict=True).items():
+            frames[f"signals:{source}/{series_id}"] = part
+    pairs = {(s.series, s.against) for s in signals if s.against}
+    if pairs:
+        rows = con.sql("select * from marts.signal_pairs order by date").pl()
+        for key, part in rows.partition_by(
+            ["asset_source", "asset_series_id", "benchmark_source", "benchmark_series_id"], as_dict=True
+        ).items():
+            frames[f"signal_pairs:{key[0]}/{key[1]}:{key[2]}/{key[3]}"] = part
+    return frames
 
 
 def read_loads(con) -> dict[str, SeriesLoad]:
@@ -70,40 +112,48 @@ def read_loads(con) -> dict[str, SeriesLoad]:
 
 
 def ensure_history(con) -> None:
-    """Create the history table, or add the columns a newer summary has to an older one."""
+    """Create the history table, or add the columns a newer summary has to an older one; rows
+    from before theses had ids belong to the essay's thesis."""
     ddl = ", ".join(f'"{name}" {kind}' for name, kind in HISTORY_COLUMNS.items())
     con.execute("create schema if not exists marts")
     con.execute(f"create table if not exists marts.thesis_summary_history ({ddl})")
     for name, kind in HISTORY_COLUMNS.items():
         con.execute(f'alter table marts.thesis_summary_history add column if not exists "{name}" {kind}')
+    con.execute("update marts.thesis_summary_history set thesis = ? where thesis is null", [FIRST_THESIS])
 
 
-def days_computed_on_the_day(con) -> set[dt.date]:
-    """As-of dates whose snapshot a run computed on that day: a backfill never replaces them."""
+def days_computed_on_the_day(con) -> dict[str, set[dt.date]]:
+    """Per thesis, the as-of dates whose snapshot a run computed on that day (never replaced by a
+    backfill)."""
     exists = (
         "select 1 from duckdb_tables() where schema_name = 'marts' and table_name = 'thesis_summary_history'"
     )
     if not con.sql(exists).fetchall():
-        return set()
+        return {}
     rows = con.sql(
-        "select distinct as_of from marts.thesis_summary_history where not coalesce(backfilled, false)"
+        "select distinct thesis, as_of from marts.thesis_summary_history "
+        "where not coalesce(backfilled, false)"
     ).fetchall()
-    return {r[0] for r in rows}
+    days: dict[str, set[dt.date]] = {}
+    for thesis, as_of in rows:
+        days.setdefault(thesis, set()).add(as_of)
+    return days
 
 
-def backfill(thesis, marts, loads, as_of: dt.date, skip: set[dt.date]) -> pl.DataFrame:
-    """The month-ends of the backfill window no run computed on its day, each point in time."""
+def backfill(thesis: Thesis, frames, loads, as_of: dt.date, skip: set[dt.date]) -> pl.DataFrame:
+    """The month-ends of the thesis' backfill window no run computed on its day, each point in time."""
     dates = [d for d in month_ends(as_of, thesis.history.backfill_months) if d not in skip]
-    frames = [evaluate(thesis, marts, d, loads, backfilled=True) for d in dates]
-    return pl.concat(frames) if frames else pl.DataFrame(schema=SUMMARY_SCHEMA)
+    parts = [evaluate(thesis, frames, d, loads, backfilled=True) for d in dates]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=SUMMARY_SCHEMA)
 
 
 def write_summary(
     con, summary: pl.DataFrame, run_id: str, as_of: dt.date, backfilled: pl.DataFrame | None = None
 ) -> list[dict]:
-    """In one transaction: replace marts.thesis_summary, this as-of date's snapshot and the
-    backfilled snapshots in the history, and recompute marts.thesis_status_flips over the whole
-    history. Returns this as-of date's flips (the `status_flips` contract)."""
+    """In one transaction: replace marts.thesis_summary (every thesis evaluated), each thesis'
+    snapshot of this as-of date and its backfilled snapshots in the history, and recompute
+    marts.thesis_status_flips over the whole history. Returns this as-of date's flips (the
+    `status_flips` contract)."""
     now = dt.datetime.now(dt.UTC)
 
     def stamped(frame: pl.DataFrame):
@@ -118,16 +168,18 @@ def write_summary(
         ensure_history(con)
         con.execute("create or replace table marts.thesis_summary as select * from summary_arrow")
         con.execute(
-            "delete from marts.thesis_summary_history where as_of = ? "
-            "or as_of in (select as_of from backfill_arrow)",
-            [as_of],
+            """
+            delete from marts.thesis_summary_history
+            where (thesis, as_of) in (select distinct thesis, as_of from summary_arrow)
+                or (thesis, as_of) in (select distinct thesis, as_of from backfill_arrow)
+            """
         )
         con.execute("insert into marts.thesis_summary_history by name select * from backfill_arrow")
         con.execute("insert into marts.thesis_summary_history by name select * from summary_arrow")
         history = con.sql(
             """
             select
-                as_of, row_type, pillar, status, run_id, computed_at,
+                thesis, as_of, row_type, pillar, status, run_id, computed_at,
                 coalesce(backfilled, false) as backfilled
             from marts.thesis_summary_history
             where row_type in ('pillar', 'verdict')
@@ -146,6 +198,7 @@ def write_summary(
     today = flips.filter(pl.col("as_of") == as_of)
     return [
         {
+            "thesis": f["thesis"],
             "pillar": f["pillar"],
             "previous_status": f["previous_status"],
             "status": f["status"],
@@ -156,74 +209,175 @@ def write_summary(
 
 
 def read_history(con) -> pl.DataFrame:
-    """Pillar and verdict rows of every snapshot, for the report's chart."""
+    """Metric, pillar and verdict rows of every snapshot of every thesis, for the reports' charts."""
     return con.sql(
         """
-        select as_of, row_type, pillar, status, score, coalesce(backfilled, false) as backfilled
+        select
+            thesis, as_of, row_type, pillar, metric, status, score,
+            coalesce(backfilled, false) as backfilled
         from marts.thesis_summary_history
-        where row_type in ('pillar', 'verdict')
-        order by as_of
+        where row_type in ('metric', 'pillar', 'verdict')
+        order by thesis, as_of
         """
     ).pl()
 
 
-@dg.asset(
-    key=["marts", "thesis_summary"],
-    deps=gated_keys(),
-    group_name="summary",
-    kinds={"polars", "duckdb"},
-    pool="warehouse",
-    metadata={"dagster/table_name": "marts.thesis_summary"},
-)
-def thesis_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourceSettings):
-    """Today's verdict on the thesis "the American-exceptionalism trade is ending".
+def thesis_description(thesis: Thesis) -> str:
+    """The thesis asset's description in the UI: the claim, its pillars, where it is defined."""
+    pillars = "\n".join(f"- **{name}** ({p.weight:g}): {p.title}" for name, p in thesis.pillars.items())
+    metrics = len(thesis.conditions())
+    return (
+        f"The verdict on the thesis “{thesis.title}” (`config/theses/{thesis.id}.yaml`): {metrics} "
+        "measured conditions, scored confirms, neutral or contradicts (or stale, no_data, with the "
+        "reason), per pillar and overall.\n\nPillars (weight):\n"
+        f"{pillars}\n\nIts rows are those of marts.thesis_summary (history, flips) where thesis = "
+        f"'{thesis.id}'. The report, with its charts, is attached to each materialization and "
+        f"written to <data>/reports/{thesis.id}/."
+    )
 
-    One row per metric (value, observation and as-of dates, window and baseline, threshold and
-    band, status, an evidence sentence with the numbers, data origin and source series), one
-    row per pillar (weighted score and status) and one overall verdict. Statuses: confirms,
-    contradicts, neutral, stale, no_data. Each day's summary is kept in
-    marts.thesis_summary_history, with month-ends backfilled point in time (`backfilled`), and
-    the status changes between snapshots in marts.thesis_status_flips. The report (markdown and
-    charts) is attached below and written to <data>/reports/.
-    """
-    as_of = sources.reference_date()
-    thesis = load_thesis()
+
+def thesis_specs(theses: dict[str, Thesis]) -> list[dg.AssetSpec]:
+    """The shared summary table, and one asset per thesis; each waits for every gated table."""
+    deps = gated_keys()
+    summary = dg.AssetSpec(
+        SUMMARY_KEY,
+        deps=deps,
+        group_name="summary",
+        kinds={"polars", "duckdb"},
+        description=(
+            "Today's verdict on every thesis of config/theses/, one table keyed by `thesis`: one row "
+            "per metric (value, observation and as-of dates, window and baseline, threshold and band, "
+            "status, an evidence sentence with the numbers, data origin and source series), one row per "
+            "pillar (weighted score and status) and one overall verdict per thesis. Statuses: confirms, "
+            "contradicts, neutral, stale, no_data. Each day's summary is kept in "
+            "marts.thesis_summary_history, with month-ends backfilled point in time (`backfilled`), and "
+            "the status changes between snapshots in marts.thesis_status_flips. Each thesis is also its "
+            "own asset (group `theses`), with its report and charts."
+        ),
+        metadata={"dagster/table_name": "marts.thesis_summary"},
+    )
+    return [
+        summary,
+        *(
+            dg.AssetSpec(
+                thesis_key(thesis_id),
+                deps=deps,
+                group_name="theses",
+                kinds={"polars"},
+                description=thesis_description(thesis),
+                metadata={
+                    "dagster/table_name": "marts.thesis_summary",
+                    "thesis_file": f"config/theses/{thesis_id}.yaml",
+                },
+            )
+            for thesis_id, thesis in theses.items()
+        ),
+    ]
+
+
+def evaluate_theses(con, theses: dict[str, Thesis], as_of: dt.date, run_id: str) -> dict:
+    """Evaluate every thesis today and backfill its month-ends, write the tables, and return what
+    the assets report: the frames read, the summary, backfill, history and flips, and timings."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    with warehouse.connect() as con:
-        ensure_history(con)
-        marts, loads = read_marts(con), read_loads(con)
-        summary = evaluate(thesis, marts, as_of, loads)
-        timings["summary_s"] = time.perf_counter() - started
-        started = time.perf_counter()
-        backfilled = backfill(thesis, marts, loads, as_of, days_computed_on_the_day(con))
-        timings["backfill_s"] = time.perf_counter() - started
-        flips = write_summary(con, summary, context.run.run_id, as_of, backfilled)
-        history = read_history(con)
-        flips_table = con.sql("select * from marts.thesis_status_flips order by as_of").pl()
+    ensure_history(con)
+    frames, loads = read_frames(con, theses), read_loads(con)
+    timings["read_s"] = time.perf_counter() - started
     started = time.perf_counter()
-    report = render_report(thesis, summary, history, flips_table, marts, data_dir() / "reports")
-    timings["report_s"] = time.perf_counter() - started
+    summary = pl.concat([evaluate(t, frames, as_of, loads) for t in theses.values()])
+    timings["summary_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    skip = days_computed_on_the_day(con)
+    backfilled = pl.concat([backfill(t, frames, loads, as_of, skip.get(i, set())) for i, t in theses.items()])
+    timings["backfill_s"] = time.perf_counter() - started
+    flips = write_summary(con, summary, run_id, as_of, backfilled)
+    return {
+        "frames": frames,
+        "summary": summary,
+        "backfilled": backfilled,
+        "flips": flips,
+        "history": read_history(con),
+        "flips_table": con.sql("select * from marts.thesis_status_flips order by as_of").pl(),
+        "timings": timings,
+    }
+
+
+def thesis_result(thesis: Thesis, result: dict) -> dg.MaterializeResult:
+    """One thesis asset's materialization: its verdict, pillars, metrics and report, with charts."""
+    mine = pl.col("thesis") == thesis.id
+    summary = result["summary"].filter(mine)
+    history = result["history"].filter(mine)
+    started = time.perf_counter()
+    report = render_report(
+        thesis,
+        summary,
+        history,
+        result["flips_table"].filter(mine),
+        result["frames"],
+        data_dir() / "reports" / thesis.id,
+    )
+    result["timings"]["report_s"] = result["timings"].get("report_s", 0.0) + time.perf_counter() - started
     verdict = summary.filter(pl.col("row_type") == "verdict").row(0, named=True)
     pillars = summary.filter(pl.col("row_type") == "pillar").select("pillar", "status", "score", "evidence")
     metrics = summary.filter(pl.col("row_type").is_in(["metric", "part"])).select(
         "pillar", "metric", "observation_date", "value", "status", "evidence"
     )
     return dg.MaterializeResult(
+        asset_key=thesis_key(thesis.id),
         metadata={
             "dagster/row_count": summary.height,
-            "as_of": str(as_of),
+            "as_of": str(verdict["as_of"]),
             "verdict": verdict["status"],
             "verdict_score": verdict["score"],
             "evidence": verdict["evidence"],
             "origin": verdict["origin"],
             "pillars": dg.MetadataValue.md(md_table(pillars)),
-            "metrics": dg.MetadataValue.md(md_table(metrics)),
+            "metrics": dg.MetadataValue.md(md_table(metrics, max_rows=100)),
             "snapshots": history["as_of"].n_unique(),
-            "snapshots_backfilled_this_run": backfilled["as_of"].n_unique(),
+            "snapshots_backfilled_this_run": result["backfilled"].filter(mine)["as_of"].n_unique(),
             "report": dg.MetadataValue.md(report.markdown_inline),
             "report_path": dg.MetadataValue.path(str(report.path)),
-            **{k: round(v, 3) for k, v in timings.items()},
-            STATUS_FLIPS_KEY: dg.MetadataValue.json(flips),
-        }
+            STATUS_FLIPS_KEY: dg.MetadataValue.json([f for f in result["flips"] if f["thesis"] == thesis.id]),
+        },
     )
+
+
+def build_thesis_assets(theses: dict[str, Thesis]) -> dg.AssetsDefinition:
+    """One step for every thesis of the folder: the shared table and one asset per thesis."""
+
+    @dg.multi_asset(
+        name="marts__thesis_summary",
+        specs=thesis_specs(theses),
+        pool="warehouse",
+        description="Evaluates every thesis of config/theses/ into marts.thesis_summary.",
+    )
+    def thesis_summary(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourceSettings
+    ) -> Iterator[dg.MaterializeResult]:
+        as_of = sources.reference_date()
+        started = time.perf_counter()
+        with warehouse.connect() as con:
+            result = evaluate_theses(con, theses, as_of, context.run.run_id)
+        per_thesis = [thesis_result(thesis, result) for thesis in theses.values()]
+        summary = result["summary"]
+        verdicts = summary.filter(pl.col("row_type") == "verdict").select(
+            "thesis", "status", pl.col("score").round(2), "evidence"
+        )
+        yield dg.MaterializeResult(
+            asset_key=SUMMARY_KEY,
+            metadata={
+                "dagster/row_count": summary.height,
+                "as_of": str(as_of),
+                "theses": len(theses),
+                "verdicts": dg.MetadataValue.md(md_table(verdicts)),
+                "origin": ", ".join(sorted(set(summary["origin"].drop_nulls().str.split(", ").explode()))),
+                "snapshots": result["history"].select("thesis", "as_of").n_unique(),
+                "snapshots_backfilled_this_run": result["backfilled"].select("thesis", "as_of").n_unique(),
+                **{k: round(v, 3) for k, v in result["timings"].items()},
+                "evaluate_all_theses_s": round(time.perf_counter() - started, 3),
+                STATUS_FLIPS_KEY: dg.MetadataValue.json(result["flips"]),
+            },
+        )
+        yield from per_thesis
+
+    return thesis_summary

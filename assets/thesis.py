@@ -23,10 +23,10 @@ from config.theses import AllOf, Condition, Metric, Scoring, Thesis
 
 STATUSES = ("confirms", "neutral", "contradicts", "stale", "no_data")
 STATUS_SCORE = {"confirms": 1.0, "neutral": 0.0, "contradicts": -1.0}
-VERDICT_QUESTION = "The American-exceptionalism trade is ending?"
 DEMO_NOTE = "Rests on synthetic demo data, not market data."
 
 SUMMARY_SCHEMA = {
+    "thesis": pl.String,  # the thesis' id (its file name in config/theses/)
     "row_type": pl.String,  # metric | part (of an all_of metric) | pillar | verdict
     "pillar": pl.String,
     "metric": pl.String,
@@ -163,10 +163,10 @@ def evaluate_condition(
         lag = f", allowing {c.release_lag_days} days to publish" if c.release_lag_days else ""
         never = [f"{ref} was never loaded" for ref in c.sources if ref not in loads and not _seed(ref)]
         why = "; ".join([*absent, *never])
-        evidence = f"No {c.label} ({c.mart}.{c.column}) observed by {as_of}{lag}" + (
+        evidence = f"No {c.label} ({c.table}.{c.column}) observed by {as_of}{lag}" + (
             f": {why}." if why else "."
         )
-        reason = why or f"no value of {c.mart}.{c.column} by {as_of}{lag}"
+        reason = why or f"no value of {c.table}.{c.column} by {as_of}{lag}"
         return {**row, "status": "no_data", "evidence": evidence, "reason": reason}
     day, value = found[c.date_column], float(found[c.column])
     sentence = _Evidence().format(
@@ -225,14 +225,15 @@ def conjunction(statuses: list[str]) -> str:
 def evaluate_all_of(
     pillar: str,
     m: AllOf,
-    marts: dict[str, pl.DataFrame],
+    frames: dict[str, pl.DataFrame],
     as_of: dt.date,
     loads: dict[str, SeriesLoad],
     judge_loads: bool = True,
 ) -> list[dict]:
     """The all_of metric's row (first), then one row per part."""
     parts = [
-        evaluate_condition(pillar, c, marts.get(c.mart), as_of, loads, judge_loads, m.id) for c in m.all_of
+        evaluate_condition(pillar, c, frames.get(c.frame_key), as_of, loads, judge_loads, m.id)
+        for c in m.all_of
     ]
     status = conjunction([p["status"] for p in parts])
     observed = [p.get("observation_date") for p in parts]
@@ -295,25 +296,27 @@ def _origins(rows: list[dict]) -> str:
 
 def evaluate(
     thesis: Thesis,
-    marts: dict[str, pl.DataFrame],
+    frames: dict[str, pl.DataFrame],
     as_of: dt.date,
     loads: dict[str, SeriesLoad],
     backfilled: bool = False,
 ) -> pl.DataFrame:
     """One row per metric (and per part of an all_of metric), one per pillar and one overall
-    verdict, as of `as_of`. A backfilled snapshot ignores today's load failures."""
+    verdict, as of `as_of`, all keyed by the thesis' id. `frames` holds what the metrics read, by
+    `Condition.frame_key`: each mart, and each series' (or pair's) rows of the signal tables. A
+    backfilled snapshot ignores today's load failures."""
     rows: list[dict] = []
     pillar_rows: list[dict] = []
     for name, pillar in thesis.pillars.items():
         metric_rows = []
         for m in pillar.metrics:
             if isinstance(m, AllOf):
-                composite, *parts = evaluate_all_of(name, m, marts, as_of, loads, not backfilled)
+                composite, *parts = evaluate_all_of(name, m, frames, as_of, loads, not backfilled)
                 metric_rows.append(composite)
                 rows += [composite, *parts]
             else:
                 metric_rows.append(
-                    evaluate_condition(name, m, marts.get(m.mart), as_of, loads, not backfilled)
+                    evaluate_condition(name, m, frames.get(m.frame_key), as_of, loads, not backfilled)
                 )
                 rows.append(metric_rows[-1])
         status, score = aggregate(metric_rows, thesis.scoring)
@@ -347,11 +350,11 @@ def evaluate(
         )
     verdict = {
         "row_type": "verdict",
-        "label": VERDICT_QUESTION,
+        "label": thesis.question,
         "as_of": as_of,
         "status": status,
         "score": score,
-        "evidence": f"{VERDICT_QUESTION} {status.upper()}{scored}. "
+        "evidence": f"{thesis.question} {status.upper()}{scored}. "
         + _by_status(pillar_rows, lambda r: r["pillar"])
         + "."
         + (f" Too little evidence: {short}." if short else "")
@@ -360,4 +363,4 @@ def evaluate(
         "origin": origins,
     }
     frame = pl.DataFrame([*rows, *pillar_rows, verdict], schema=SUMMARY_SCHEMA)
-    return frame.with_columns(pl.lit(backfilled).alias("backfilled"))
+    return frame.with_columns(pl.lit(thesis.id).alias("thesis"), pl.lit(backfilled).alias("backfilled"))

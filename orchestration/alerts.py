@@ -29,7 +29,8 @@ from config.resources import CONNECTION_CONFIG, data_dir
 
 ALERTS_DDL = """
 create table if not exists alerts (
-    alert_key varchar primary key,   -- run_failure:<run> | status_flip:<pillar>:<as_of>:<previous>:<status>
+    -- run_failure:<run> | status_flip:<thesis>:<pillar>:<as_of>:<previous>:<status>
+    alert_key varchar primary key,
     raised_at timestamptz not null,
     kind varchar not null,           -- run_failure | status_flip
     message varchar not null,
@@ -39,8 +40,14 @@ create table if not exists alerts (
     previous_status varchar,
     status varchar,
     as_of date,
-    webhook varchar not null         -- not configured | sent (HTTP 2xx) | failed (<HTTP status or error>)
+    webhook varchar not null,        -- not configured | sent (HTTP 2xx) | failed (<HTTP status or error>)
+    thesis varchar                   -- a status flip's thesis id (config/theses/<id>.yaml)
 )
+"""
+# An alert file from before theses had ids gains the column; its flips were the essay's.
+ALERTS_MIGRATION = """
+alter table alerts add column if not exists thesis varchar;
+update alerts set thesis = 'american_exceptionalism' where kind = 'status_flip' and thesis is null;
 """
 
 
@@ -53,6 +60,7 @@ class Alert:
     message: str
     run_id: str | None = None
     job_name: str | None = None
+    thesis: str | None = None
     pillar: str | None = None
     previous_status: str | None = None
     status: str | None = None
@@ -96,6 +104,7 @@ class AlertResource(dg.ConfigurableResource):
         con = self._open()
         try:
             con.execute(ALERTS_DDL)
+            con.execute(ALERTS_MIGRATION)
             yield con
         finally:
             con.close()
@@ -119,7 +128,9 @@ class AlertResource(dg.ConfigurableResource):
         webhook = self._post(alert.payload(raised_at))
         with self.connect() as con:
             con.execute(
-                "insert or ignore into alerts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert or ignore into alerts (alert_key, raised_at, kind, message, run_id, job_name, "
+                "thesis, pillar, previous_status, status, as_of, webhook) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     alert.key,
                     raised_at,
@@ -127,6 +138,7 @@ class AlertResource(dg.ConfigurableResource):
                     alert.message,
                     alert.run_id,
                     alert.job_name,
+                    alert.thesis,
                     alert.pillar,
                     alert.previous_status,
                     alert.status,

@@ -2,7 +2,7 @@
 
 `run` executes the daily job in this process against the project's Dagster instance (so the run
 shows up in the UI), prints one line per step as it starts and ends, writes the full event log
-to a file, and prints the thesis summary. A failure names the asset or check and why.
+to a file, and prints every thesis' pillars and verdict. A failure names the asset or check and why.
 """
 
 import argparse
@@ -212,26 +212,32 @@ def summary_table(rows: pl.DataFrame, width: int = 110) -> str:
 
 
 def _print_summary(published: Path) -> None:
-    """From the analysts' copy this run published: the live file may already be another run's."""
+    """Each thesis' pillars and verdict, then one line per thesis, from the analysts' copy this run
+    published (the live file may already be another run's)."""
     import duckdb
 
     from assets.report import REPORT_NAME
+    from assets.summary import FIRST_THESIS
 
     with duckdb.connect(str(published), read_only=True) as con:
-        rows = con.sql(
-            """
-            select row_type, pillar, status, score, evidence, as_of, origin
-            from marts.thesis_summary
-            where row_type in ('pillar', 'verdict')
-            """
-        ).pl()
-    # Pillars in the thesis file's order (the table's), the verdict last.
-    rows = rows.sort(pl.col("row_type") == "verdict", maintain_order=True)
-    print(f"Thesis summary as of {rows['as_of'][0]} (data origin: {rows['origin'][-1]})\n")
-    print(summary_table(rows))
-    report = data_dir() / "reports" / REPORT_NAME
-    if report.exists():
-        print(f"\nReport (markdown and charts): {report}")
+        rows = con.sql("select * from marts.thesis_summary where row_type in ('pillar', 'verdict')").pl()
+    if "thesis" not in rows.columns:  # a copy published before theses had ids: the essay's alone
+        rows = rows.with_columns(pl.lit(FIRST_THESIS).alias("thesis"))
+    verdicts = []
+    for (thesis,), part in rows.partition_by("thesis", as_dict=True, maintain_order=True).items():
+        # Pillars in the thesis file's order (the table's), the verdict last.
+        part = part.sort(pl.col("row_type") == "verdict", maintain_order=True)
+        verdict = part.row(-1, named=True)
+        origin = verdict["origin"]
+        print(f"Thesis {thesis}: {verdict['label']}\nAs of {verdict['as_of']} (data origin: {origin})\n")
+        print(summary_table(part))
+        report = data_dir() / "reports" / thesis / REPORT_NAME
+        if report.exists():
+            print(f"Report (markdown and charts): {report}")
+        print()
+        score = "" if verdict["score"] is None else f" ({verdict['score']:+.2f})"
+        verdicts.append(f"  {thesis:<28} {verdict['status'].upper()}{score}")
+    print("Verdicts:\n" + "\n".join(verdicts))
 
 
 def _instance():

@@ -1,19 +1,17 @@
-"""Alert sensors: a run that failed, and a pillar (or the overall verdict) whose status flipped.
+"""Alert sensors: a run that failed, and a thesis' pillar (or its verdict) whose status flipped.
 
 Both run in the daemon, on by default, and only write alerts (`orchestration/alerts.py`); they
 never launch runs and never open the warehouse. The flip sensor reads the contract the summary
 asset publishes (`assets/summary.py`): the `status_flips` metadata of each new materialization
-of marts/thesis_summary.
+of marts/thesis_summary, one entry per flip of any thesis, each naming its thesis.
 """
 
 import dagster as dg
 from dagster._utils.error import SerializableErrorInfo
 
 from assets.history import VERDICT
-from assets.summary import STATUS_FLIPS_KEY
+from assets.summary import FIRST_THESIS, STATUS_FLIPS_KEY, SUMMARY_KEY
 from orchestration.alerts import Alert, AlertResource
-
-SUMMARY_KEY = dg.AssetKey(["marts", "thesis_summary"])
 
 
 def failure_reason(error: SerializableErrorInfo | None) -> str | None:
@@ -39,12 +37,15 @@ def run_failure_alert_for(run: dg.DagsterRun, reason: str, failed_steps: list[st
 
 def flip_alert_for(flip: dict, run_id: str | None) -> Alert:
     pillar, previous, status, as_of = flip["pillar"], flip["previous_status"], flip["status"], flip["as_of"]
-    what = "The overall verdict" if pillar == VERDICT else f"Pillar {pillar}"
+    # A summary written before theses had ids carries no thesis: it was the essay's.
+    thesis = flip.get("thesis", FIRST_THESIS)
+    what = "the overall verdict" if pillar == VERDICT else f"pillar {pillar}"
     return Alert(
-        key=f"status_flip:{pillar}:{as_of}:{previous}:{status}",
+        key=f"status_flip:{thesis}:{pillar}:{as_of}:{previous}:{status}",
         kind="status_flip",
-        message=f"{what} flipped from {previous} to {status} as of {as_of}.",
+        message=f"Thesis {thesis}: {what} flipped from {previous} to {status} as of {as_of}.",
         run_id=run_id,
+        thesis=thesis,
         pillar=pillar,
         previous_status=previous,
         status=status,
@@ -69,8 +70,8 @@ def thesis_run_failure_alert(context: dg.RunFailureSensorContext, alerts: AlertR
     name="thesis_status_flip_alert",
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=60,
-    description="Alerts when a pillar's status (or the verdict) differs from the previous as-of "
-    f"date, read from the `{STATUS_FLIPS_KEY}` metadata of each new thesis summary.",
+    description="Alerts when a thesis' pillar (or its verdict) has a status other than on the "
+    f"thesis' previous as-of date, read from the `{STATUS_FLIPS_KEY}` metadata of each new summary.",
 )
 def thesis_status_flip_alert(context: dg.SensorEvaluationContext, alerts: AlertResource) -> dg.SensorResult:
     result = context.instance.fetch_materializations(

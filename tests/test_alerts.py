@@ -17,7 +17,12 @@ from assets.history import status_flips
 from assets.summary import STATUS_FLIPS_KEY
 from orchestration.alerts import AlertResource
 from orchestration.definitions import defs
-from orchestration.sensors import SUMMARY_KEY, thesis_run_failure_alert, thesis_status_flip_alert
+from orchestration.sensors import (
+    SUMMARY_KEY,
+    flip_alert_for,
+    thesis_run_failure_alert,
+    thesis_status_flip_alert,
+)
 
 HOOK = "https://hooks.example.test/services/T0K3N"
 
@@ -114,6 +119,7 @@ def test_a_status_flip_in_the_summary_metadata_alerts_once(alert_file):
     instance = dg.DagsterInstance.ephemeral()
     # The metadata is built by the summary's own function, so producer and sensor share one contract.
     flips = status_flips(
+        "fed_cant_cut",
         {"dollar": "contradicts", "verdict": "neutral"},
         {"dollar": "confirms", "verdict": "neutral"},
         dt.date(2026, 11, 24),
@@ -127,8 +133,10 @@ def test_a_status_flip_in_the_summary_metadata_alerts_once(alert_file):
         )
         assert hook.call_count == 1
         payload = json.loads(hook.calls[0].request.content)
-        assert {k: payload[k] for k in ("kind", "pillar", "previous_status", "status", "as_of")} == {
+        keys = ("kind", "thesis", "pillar", "previous_status", "status", "as_of")
+        assert {k: payload[k] for k in keys} == {
             "kind": "status_flip",
+            "thesis": "fed_cant_cut",
             "pillar": "dollar",
             "previous_status": "confirms",
             "status": "contradicts",
@@ -144,13 +152,38 @@ def test_a_status_flip_in_the_summary_metadata_alerts_once(alert_file):
         )
         assert hook.call_count == 1
     (row,) = rows(alerts)
-    assert (row["pillar"], row["previous_status"], row["status"], row["as_of"]) == (
+    assert row["message"].startswith("Thesis fed_cant_cut: pillar dollar flipped from confirms")
+    assert (row["thesis"], row["pillar"], row["previous_status"], row["status"], row["as_of"]) == (
+        "fed_cant_cut",
         "dollar",
         "confirms",
         "contradicts",
         dt.date(2026, 11, 24),
     )
     assert row["webhook"] == "sent (HTTP 204)"
+
+
+def test_an_alert_file_and_a_flip_from_before_theses_had_ids_are_the_essays(alert_file):
+    """An older alert file gains the thesis column (its flips were the essay's), and a flip in an
+    older summary's metadata, with no thesis, alerts as the essay's."""
+    old = (
+        "create table alerts (alert_key varchar primary key, raised_at timestamptz not null, kind varchar "
+        "not null, message varchar not null, run_id varchar, job_name varchar, pillar varchar, "
+        "previous_status varchar, status varchar, as_of date, webhook varchar not null)"
+    )
+    with duckdb.connect(alert_file) as con:
+        con.execute(old)
+        con.execute(
+            "insert into alerts values ('status_flip:dollar:2026-11-23:a:b', now(), 'status_flip', 'old', "
+            "null, null, 'dollar', 'a', 'b', '2026-11-23', 'not configured')"
+        )
+    alerts = AlertResource(path=alert_file)
+    flip = {"pillar": "macro", "previous_status": "neutral", "status": "stale", "as_of": "2026-11-24"}
+    assert alerts.raise_alert(flip_alert_for(flip, None), dg.get_dagster_logger())
+    assert [(r["thesis"], r["pillar"]) for r in rows(alerts)] == [
+        ("american_exceptionalism", "dollar"),
+        ("american_exceptionalism", "macro"),
+    ]
 
 
 def test_a_reader_holding_the_alert_file_only_delays_the_write(alerts):

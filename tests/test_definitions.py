@@ -10,7 +10,8 @@ import dagster as dg
 from dagster._core.remote_origin import RegisteredCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
 from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
 
-from config.theses import load_thesis
+from assets.summary import SIGNAL_KEYS
+from config.theses import load_theses
 from expectations.suites import SUITES
 from orchestration.definitions import defs
 from tests.conftest import PROJECT_ROOT
@@ -35,6 +36,8 @@ def test_lineage_runs_ingest_to_dbt_to_summary_to_published_copy():
     assert parents(["staging", "int_prices__returns"]) == {"staging/int_prices__daily"}
     assert "staging/int_prices__returns" in parents(["marts", "mart_dollar"])
     assert "marts/mart_dollar" in parents(["marts", "thesis_summary"])
+    assert parents(["marts", "signals"]) == {"staging/int_signals__observations"}
+    assert "marts/signals" in parents(["theses", "fed_cant_cut"])
     assert parents(["published", "warehouse"]) == {"marts/thesis_summary"}
 
 
@@ -56,6 +59,7 @@ def test_assets_have_groups_kinds_and_descriptions():
         assert node.kinds, key
         assert node.description, key
     assert "polars" in g.get(dg.AssetKey(["marts", "thesis_summary"])).kinds
+    assert "polars" in g.get(dg.AssetKey(["theses", "fed_cant_cut"])).kinds
     assert "dbt" in g.get(dg.AssetKey(["marts", "mart_dollar"])).kinds
 
 
@@ -135,8 +139,18 @@ def test_the_daily_schedule_runs_everything_at_0730_new_york_and_starts_on():
     assert schedule.job_name == "thesis_daily"
 
 
-def test_the_summary_waits_for_every_gated_mart_and_reads_only_gated_marts():
-    parents = graph().get(dg.AssetKey(["marts", "thesis_summary"])).parent_keys
-    assert {dg.AssetKey(["marts", mart]) for mart in SUITES} <= parents
-    read = load_thesis().marts()
-    assert read <= set(SUITES)
+def test_every_thesis_is_its_own_asset_and_waits_for_every_gated_table():
+    """One asset per file of config/theses/, evaluated in the summary's step; each waits for every
+    gated mart and the signal tables, and reads only those."""
+    g = graph()
+    theses = load_theses()
+    keys = {k for k in g.get_all_asset_keys() if k.path[0] == "theses"}
+    assert keys == {dg.AssetKey(["theses", t]) for t in theses}
+    gated = {dg.AssetKey(["marts", mart]) for mart in SUITES} | set(SIGNAL_KEYS)
+    for key in [*keys, dg.AssetKey(["marts", "thesis_summary"])]:
+        assert gated <= g.get(key).parent_keys, key
+    for thesis in theses.values():
+        assert thesis.marts() <= set(SUITES)
+        assert thesis.title in g.get(dg.AssetKey(["theses", thesis.id])).description
+    node = g.get(dg.AssetKey(["theses", "fed_cant_cut"]))
+    assert node.group_name == "theses"

@@ -17,6 +17,7 @@ from assets.thesis import (
     evaluate_all_of,
     evaluate_condition,
 )
+from config.signals import Signal
 from config.theses import AllOf, Metric, Scoring, conditions, load_thesis, parse_thesis
 from tests.thesis_marts import all_marts
 
@@ -203,6 +204,7 @@ def test_a_pillar_or_verdict_is_the_weighted_mean_of_its_fresh_items(children, e
 
 
 TWO_PILLARS = """
+title: Two claims hold
 scoring: {confirms_at: 0.25, contradicts_at: -0.25, min_fresh_weight: 0.5}
 history: {backfill_months: 3}
 pillars:
@@ -247,7 +249,8 @@ def test_evaluate_reaches_every_status_for_pillars_and_the_verdict(a, b, age, pi
     assert tuple(by_type[("pillar",)]["status"]) == pillars
     (row,) = by_type[("verdict",)].iter_rows(named=True)
     assert row["status"] == verdict
-    assert row["evidence"].startswith(f"The American-exceptionalism trade is ending? {verdict.upper()}")
+    assert row["evidence"].startswith(f"Two claims hold? {verdict.upper()}")
+    assert set(summary["thesis"]) == {"thesis"}
     assert row["evidence"].endswith(DEMO_NOTE) and row["origin"] == "demo"
     assert not summary["backfilled"].any()
 
@@ -313,3 +316,38 @@ def test_a_published_release_lag_means_a_year_is_read_only_after_its_data_come_o
     early = evaluate(thesis, marts, dt.date(2024, 6, 30), LOADED)
     gdp = early.filter(pl.col("metric") == "us_gdp_share_5y_change").row(0, named=True)
     assert gdp["observation_date"] == dt.date(2022, 1, 1)
+
+
+def test_a_signal_metric_reads_its_series_rows_point_in_time_with_their_observation_date():
+    signal = Signal(series="fred/DTWEXBGS", transform="change", window="1y")
+    m = Metric(
+        id="s",
+        label="dollar 1y",
+        signal=signal,
+        direction="below",
+        threshold=0.0,
+        band=1.0,
+        max_age_days=10,
+        release_lag_days=2,
+        weight=1.0,
+    )
+    days = [D - dt.timedelta(days=5), D - dt.timedelta(days=1)]
+    rows = pl.DataFrame(
+        {
+            "source": "fred",
+            "series_id": "DTWEXBGS",
+            "date": days,
+            "observation_date": days,
+            "change_1y_pct": [-3.0, 5.0],
+        }
+    )
+    loads = {"fred/DTWEXBGS": SeriesLoad("loaded", "demo")}
+    assert m.frame_key == "signals:fred/DTWEXBGS"
+    # The day before is not published yet (a 2-day lag): the value five days before is read.
+    row = evaluate_condition("p", m, rows, D, loads)
+    assert (row["value"], row["observation_date"], row["status"]) == (-3.0, days[0], "confirms")
+    assert row["evidence"].startswith(f"dollar 1y (fred/DTWEXBGS): -3.00% over 1 year to {days[0]}.")
+    stale = evaluate_condition("p", m, rows, D + dt.timedelta(days=20), loads)
+    assert stale["status"] == "stale" and "fred/DTWEXBGS latest" in stale["reason"]
+    missing = evaluate_condition("p", m, None, D, loads)
+    assert missing["status"] == "no_data" and "signals.change_1y_pct" in missing["reason"]
