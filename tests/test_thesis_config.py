@@ -1,5 +1,5 @@
-"""The thesis file: the real one loads and cites the essay; a bad file is refused with an error that
-names the key and the problem."""
+"""The thesis files: the real ones load and cite their sources; a bad file is refused with an error
+that names the file, the line, the key and the problem; a metric may read a signal."""
 
 import re
 
@@ -7,12 +7,13 @@ import pytest
 import yaml
 
 from config.theses import (
-    THESIS_PATH,
+    THESES_DIR,
     AllOf,
     ThesisConfigError,
-    conditions,
+    load_theses,
     load_thesis,
     parse_thesis,
+    signal_pairs,
 )
 
 METRIC = {
@@ -38,6 +39,7 @@ def thesis_text(**metric_changes) -> str:
     """A one-pillar thesis; a change whose value is None removes that key."""
     metric = {k: v for k, v in {**METRIC, **metric_changes}.items() if v is not None}
     doc = {
+        "title": "The dollar's reign ends",
         "scoring": {"confirms_at": 0.25, "contradicts_at": -0.25, "min_fresh_weight": 0.5},
         "history": {"backfill_months": 36},
         "pillars": {"dollar": {"title": "The dollar weakens", "weight": 1.0, "metrics": [metric]}},
@@ -149,12 +151,11 @@ def test_the_thesis_tests_six_pillars_on_the_six_marts():
     ]
 
 
-def test_every_threshold_in_the_thesis_file_carries_a_comment_citing_the_essay():
-    lines = THESIS_PATH.read_text().splitlines()
+@pytest.mark.parametrize("path", sorted(THESES_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_threshold_in_a_thesis_file_carries_a_comment_citing_its_source(path):
+    lines = path.read_text().splitlines()
     thresholds = [i for i, line in enumerate(lines) if re.match(r"\s+threshold:", line)]
-    assert len(thresholds) == sum(
-        len(conditions(m)) for p in load_thesis().pillars.values() for m in p.metrics
-    )
+    assert len(thresholds) == len(load_thesis(path).conditions())
     for i in thresholds:
         assert lines[i - 1].strip().startswith("#"), (
             f"line {i + 1}: {lines[i].strip()} has no comment above it"
@@ -164,9 +165,122 @@ def test_every_threshold_in_the_thesis_file_carries_a_comment_citing_the_essay()
 def test_max_age_suits_each_frequency():
     """Daily series go stale within weeks, monthly within a quarter, slower ones within their
     release lag plus a period: never so loose that a dead series keeps its verdict for years."""
-    for pillar in load_thesis().pillars.values():
-        for metric in pillar.metrics:
-            for c in conditions(metric):
-                assert c.max_age_days <= c.release_lag_days + 450, c.id
-                if c.release_lag_days == 0 and c.mart in ("mart_dollar", "mart_equities", "mart_crypto"):
-                    assert c.max_age_days <= 14, c.id
+    for thesis in load_theses().values():
+        for c in thesis.conditions():
+            assert c.max_age_days <= c.release_lag_days + 450, c.id
+            daily = c.mart in ("mart_dollar", "mart_equities", "mart_crypto") or c.table != c.mart
+            if c.release_lag_days == 0 and daily:
+                assert c.max_age_days <= 14, c.id
+
+
+def test_every_file_of_the_folder_is_a_thesis_named_by_its_file():
+    theses = load_theses()
+    assert list(theses) == ["american_exceptionalism", "fed_cant_cut"]
+    assert theses["american_exceptionalism"].question == "The American-exceptionalism trade is ending?"
+    assert {t.id for t in theses.values()} == set(theses)
+    # The pairs the dbt asset passes to marts.signal_pairs: each once.
+    assert signal_pairs(theses) == [{"series": "fred/DGS2", "against": "fred/DFF"}]
+
+
+SIGNAL = {
+    "id": "dxy",
+    "label": "DXY 1y",
+    "signal": {"series": "yahoo/DX-Y.NYB", "transform": "change", "window": "1y"},
+    "direction": "below",
+    "threshold": 0.0,
+    "band": 2.0,
+    "max_age_days": 7,
+    "weight": 1.0,
+}
+
+
+def signal_thesis(**changes) -> str:
+    metric = {k: v for k, v in {**SIGNAL, **changes}.items() if v is not None}
+    doc = yaml.safe_load(thesis_text())
+    doc["pillars"]["dollar"]["metrics"] = [metric]
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def test_a_signal_metric_reads_its_column_of_the_signal_table_with_words_derived_from_it():
+    (metric,) = parse_thesis(signal_thesis()).pillars["dollar"].metrics
+    assert (metric.table, metric.frame_key, metric.column, metric.date_column) == (
+        "signals",
+        "signals:yahoo/DX-Y.NYB",
+        "change_1y_pct",
+        "observation_date",
+    )
+    assert (metric.unit, metric.window, metric.baseline, metric.sources) == (
+        "%",
+        "1 year",
+        "the value 1 year earlier",
+        ["yahoo/DX-Y.NYB"],
+    )
+    assert metric.evidence == "{label} (yahoo/DX-Y.NYB): {value:+.2f}% over 1 year to {date}."
+    pair = {"series": "fred/CBBTCUSD", "transform": "beta", "window": 252, "against": "fred/NASDAQCOM"}
+    (metric,) = parse_thesis(signal_thesis(signal=pair, unit="")).pillars["dollar"].metrics
+    assert (metric.frame_key, metric.column, metric.sources) == (
+        "signal_pairs:fred/CBBTCUSD:fred/NASDAQCOM",
+        "beta_252",
+        ["fred/CBBTCUSD", "fred/NASDAQCOM"],
+    )
+
+
+SIGNAL_WHERE = f"{WHERE}.signal"
+
+
+@pytest.mark.parametrize(
+    ("signal", "extra", "expected"),
+    [
+        ({"window": "9m"}, {}, f"{SIGNAL_WHERE}: window '9m' of change is not computed: dbt computes ['1w'"),
+        ({"window": 200}, {}, f"{SIGNAL_WHERE}: window 200 of change is a calendar window"),
+        ({"window": None}, {}, f"{SIGNAL_WHERE}: transform change needs a window"),
+        ({"transform": "drawdown"}, {}, f"{SIGNAL_WHERE}: transform drawdown takes no window"),
+        ({"transform": "zscore", "window": 36, "unit": "pp"}, {}, "transform zscore takes no unit"),
+        ({"transform": "trend"}, {}, f"{SIGNAL_WHERE}.transform: Input should be 'level', 'change'"),
+        ({"series": "yahoo/DXY"}, {}, f"{SIGNAL_WHERE}: yahoo/DXY is not in catalog.yaml"),
+        (
+            {"series": "worldbank/SP.POP.TOTL"},
+            {},
+            "worldbank/SP.POP.TOTL: signals are computed for fred, yahoo",
+        ),
+        ({"series": "fred/A191RL1Q225SBEA"}, {}, "fred/A191RL1Q225SBEA is `positive: false` in the catalog"),
+        ({"transform": "spread", "window": None}, {}, "transform spread compares two series: name the other"),
+        ({"against": "fred/DTWEXBGS"}, {}, "transform change is of one series: `against` is for pair"),
+        ({}, {"mart": "mart_dollar", "column": "dxy_1y_change_pct"}, "a signal metric takes no mart, column"),
+        ({}, {"evidence": "{row[dxy_index]}"}, "evidence names row[dxy_index], not a column of signals"),
+    ],
+)
+def test_a_bad_signal_is_refused_naming_the_key_and_the_problem(signal, extra, expected):
+    changed = {k: v for k, v in {**SIGNAL["signal"], **signal}.items() if v is not None}
+    assert expected in error_of(signal_thesis(signal=changed, **extra))
+
+
+def test_an_error_names_the_file_and_the_line_of_the_offending_key(tmp_path):
+    text = thesis_text(treshold=1.0, column="dxy_change_pct")
+    path = tmp_path / "dollar_reign.yaml"
+    path.write_text(text)
+    lines = text.splitlines()
+    with pytest.raises(ThesisConfigError) as caught:
+        load_thesis(path)
+    message = str(caught.value)
+    unknown = next(i for i, line in enumerate(lines, 1) if line.strip().startswith("treshold:"))
+    column = next(i for i, line in enumerate(lines, 1) if line.strip().startswith("column:"))
+    assert f"{path}:{unknown}: {WHERE}.treshold: unknown key" in message
+    assert f"{path}:{column}: {WHERE}.column: mart_dollar has no column" in message
+    # A model-level problem points at the metric itself (its first line).
+    first = next(i for i, line in enumerate(lines, 1) if line.strip().startswith("- id: dxy"))
+    assert f":{first}: {WHERE}: max_age_days (7)" in error_of(thesis_text(release_lag_days=10))
+
+
+def test_a_thesis_is_named_by_its_file_and_never_in_it(tmp_path):
+    (tmp_path / "Dollar Reign.yaml").write_text(thesis_text())
+    with pytest.raises(ThesisConfigError, match="a thesis' file name is its id"):
+        load_theses(tmp_path)
+    (tmp_path / "Dollar Reign.yaml").unlink()
+    (tmp_path / "dollar.yaml").write_text("id: other\n" + thesis_text())
+    with pytest.raises(
+        ThesisConfigError, match=r"dollar.yaml:1: id: the thesis' id is its file name \(dollar\)"
+    ):
+        load_theses(tmp_path)
+    with pytest.raises(ThesisConfigError, match="holds no thesis"):
+        load_theses(tmp_path / "empty")
