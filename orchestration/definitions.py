@@ -10,7 +10,7 @@ import dagster as dg
 from assets.dbt import dbt_models, dbt_project
 from assets.ingest import ingest_assets
 from assets.publish import published_warehouse
-from assets.summary import build_thesis_assets
+from assets.theses import build_thesis_assets
 from config.resources import DbtResource, SourceSettings, WarehouseResource, dbt_executable
 from config.theses import load_theses
 from expectations.checks import gx_checks

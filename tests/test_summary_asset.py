@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 
 from assets.history import month_ends
-from assets.summary import SUMMARY_KEY, thesis_key
+from assets.summary import SUMMARY_KEY
+from assets.theses import thesis_key
 from config.resources import SourceSettings, WarehouseResource
 from config.theses import load_theses
 from orchestration import cli
