@@ -24,7 +24,7 @@ create table published.run_info (
     run_id varchar not null,          -- the run that published this copy
     summary_run_id varchar not null,  -- the run that computed marts.thesis_summary (same for a full run)
     as_of date not null,              -- the summary's as-of date
-    verdict varchar not null,
+    verdict varchar not null,         -- each thesis' verdict: "<thesis>: <status>; …"
     source_mode varchar not null,     -- demo | live | replay
     published_at timestamptz not null
 )
@@ -49,7 +49,10 @@ def stamp(copy: Path, run_id: str, source_mode: str) -> None:
     with duckdb.connect(str(copy), config=dict(CONNECTION_CONFIG)) as con:
         summary = con.execute(
             """
-            select any_value(run_id), any_value(as_of), any_value(status) filter (row_type = 'verdict')
+            select
+                any_value(run_id),
+                any_value(as_of),
+                string_agg(thesis || ': ' || status, '; ' order by thesis) filter (row_type = 'verdict')
             from marts.thesis_summary
             """
         ).fetchall()[0]

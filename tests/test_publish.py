@@ -17,7 +17,7 @@ def write_version(warehouse: WarehouseResource, version: int) -> None:
         con.execute("create or replace table main.version as select ? as version", [version])
         con.execute("create schema if not exists marts")
         con.execute(
-            "create or replace table marts.thesis_summary as select ? as run_id, "
+            "create or replace table marts.thesis_summary as select ? as run_id, 'a_thesis' as thesis, "
             "date '2026-11-24' as as_of, 'verdict' as row_type, 'neutral' as status",
             [f"run-{version}"],
         )

@@ -64,9 +64,14 @@ def test_the_published_copy_holds_one_run_and_says_which(demo_run):
     )
     assert info == [(demo_run.run_id, demo_run.run_id, "2026-11-24", "demo")]
     assert sql(demo_run.published, "select distinct run_id from marts.thesis_summary") == [(demo_run.run_id,)]
-    assert sql(demo_run.published, "select verdict from published.run_info") == sql(
-        demo_run.published, "select status from marts.thesis_summary where row_type = 'verdict'"
+    verdicts = sql(
+        demo_run.published,
+        "select thesis, status from marts.thesis_summary where row_type = 'verdict' order by thesis",
     )
+    assert sql(demo_run.published, "select verdict from published.run_info") == [
+        ("; ".join(f"{thesis}: {status}" for thesis, status in verdicts),)
+    ]
+    assert len(verdicts) == 2
     # The swap leaves nothing beside the file: no WAL (it was checkpointed), no staging copy.
     assert sorted(p.name for p in demo_run.published.parent.iterdir()) == [demo_run.published.name]
     assert oct(demo_run.published.stat().st_mode & 0o777) == "0o444"
@@ -208,7 +213,7 @@ def test_publish_checkpoints_first_so_writes_still_in_the_wal_are_published(ware
         con.execute("create schema marts")
         con.execute(
             "create table marts.thesis_summary as select 'run-1' as run_id, date '2026-11-24' as as_of, "
-            "'verdict' as row_type, 'neutral' as status"
+            "'a_thesis' as thesis, 'verdict' as row_type, 'neutral' as status"
         )
         con.execute("checkpoint")
         # Committed but only in the WAL while this connection stays open (no checkpoint on close yet).
