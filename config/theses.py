@@ -16,6 +16,7 @@ import difflib
 import functools
 import re
 import string
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -37,10 +38,11 @@ from config.loading import yaml_line
 from config.signals import Signal, signal_windows
 
 # One YAML file per thesis; the file's name is the thesis' id. Every file here is evaluated.
-THESES_DIR = Path(__file__).with_name("theses")
+THESES_DIR = Path(__file__).resolve().with_name("theses")
 # The essay's thesis, the first one (the default of load_thesis).
 THESIS_PATH = THESES_DIR / "american_exceptionalism.yaml"
-DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_DIR = PROJECT_ROOT / "dbt_project"
 NAME = r"^[a-z][a-z0-9_]*$"
 NUMERIC_TYPES = {"double", "float", "bigint", "integer", "int", "decimal", "numeric", "real", "hugeint"}
 # What an evidence template may name besides row[<column of the metric's mart or signal table>].
@@ -235,17 +237,19 @@ class Pillar(BaseModel):
 
 
 class Scoring(BaseModel):
-    """How metric statuses become a pillar's score and status, and pillar statuses the verdict's."""
+    """How metric statuses become a pillar's score and status, and pillar statuses the verdict's.
+    The defaults are the essay's: ±0.25 separates the statuses, half the weight must be fresh."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    confirms_at: float = Field(gt=0, le=1)
-    contradicts_at: float = Field(ge=-1, lt=0)
-    min_fresh_weight: float = Field(gt=0, le=1)
+    confirms_at: float = Field(default=0.25, gt=0, le=1)
+    contradicts_at: float = Field(default=-0.25, ge=-1, lt=0)
+    min_fresh_weight: float = Field(default=0.5, gt=0, le=1)
 
 
 class History(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    backfill_months: int = Field(ge=0, le=240)
+    # Month-ends recomputed point in time before each run's as-of date (three years by default).
+    backfill_months: int = Field(default=36, ge=0, le=240)
 
 
 class Thesis(BaseModel):
@@ -255,8 +259,8 @@ class Thesis(BaseModel):
     # The claim, as a statement; the verdict asks it as a question.
     title: str = Field(min_length=1, max_length=80, pattern=r"^[^?\n]+$")
     charts: list[ExtraChart] = Field(default_factory=list)
-    scoring: Scoring
-    history: History
+    scoring: Scoring = Field(default_factory=Scoring)
+    history: History = Field(default_factory=History)
     pillars: dict[Annotated[str, Field(pattern=NAME)], Pillar] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -393,11 +397,13 @@ def parse_thesis(
 
 @functools.cache
 def load_thesis(path: Path = THESIS_PATH) -> Thesis:
+    # Errors name the file as the user knows it: from the project's root when it lies inside it.
+    origin = str(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path)
     if not re.fullmatch(NAME[1:-1], path.stem):
         raise ThesisConfigError(
-            f"{path}: a thesis' file name is its id: lower-case letters, digits and _, starting with a letter"
+            f"{origin}: a thesis' file name is its id: lower-case letters, digits and _, from a letter"
         )
-    return parse_thesis(path.read_text(), origin=str(path), thesis_id=path.stem)
+    return parse_thesis(path.read_text(), origin=origin, thesis_id=path.stem)
 
 
 def load_theses(directory: Path = THESES_DIR) -> dict[str, Thesis]:
@@ -406,3 +412,24 @@ def load_theses(directory: Path = THESES_DIR) -> dict[str, Thesis]:
     if not paths:
         raise ThesisConfigError(f"{directory} holds no thesis (<id>.yaml)")
     return {path.stem: load_thesis(path) for path in paths}
+
+
+def main() -> int:
+    """`python -m config.theses`: every thesis file validated, one line each, or the errors."""
+    try:
+        theses = load_theses()
+    except ValueError as exc:  # ThesisConfigError, or the catalog's CatalogError
+        print(exc, file=sys.stderr)
+        return 1
+    for t in theses.values():
+        conditions_ = t.conditions()
+        signals = sum(c.signal is not None for c in conditions_)
+        print(
+            f"{t.id}: {t.question} {len(t.pillars)} pillars, {len(conditions_)} measured conditions "
+            f"({signals} on signals)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -128,8 +128,16 @@ def test_a_bad_part_of_an_all_of_metric_is_named_by_both_ids():
 def test_the_file_level_problems_are_named_too():
     assert "is not valid YAML" in error_of("pillars: [unclosed")
     doc = yaml.safe_load(thesis_text())
-    del doc["scoring"]
-    assert "scoring: Field required" in error_of(yaml.safe_dump(doc))
+    del doc["title"]
+    assert "title: Field required" in error_of(yaml.safe_dump(doc))
+    doc = yaml.safe_load(thesis_text())
+    del doc["scoring"], doc["history"]  # both have the essay's defaults
+    thesis = parse_thesis(yaml.safe_dump(doc))
+    assert (thesis.scoring.confirms_at, thesis.scoring.min_fresh_weight, thesis.history.backfill_months) == (
+        0.25,
+        0.5,
+        36,
+    )
     doc = yaml.safe_load(thesis_text())
     doc["scoring"]["confirms_at"] = 2
     assert "scoring.confirms_at: Input should be less than or equal to 1" in error_of(yaml.safe_dump(doc))
@@ -274,7 +282,7 @@ def test_an_error_names_the_file_and_the_line_of_the_offending_key(tmp_path):
 
 def test_a_thesis_is_named_by_its_file_and_never_in_it(tmp_path):
     (tmp_path / "Dollar Reign.yaml").write_text(thesis_text())
-    with pytest.raises(ThesisConfigError, match="a thesis' file name is its id"):
+    with pytest.raises(ThesisConfigError, match=r"a thesis' file name is its id"):
         load_theses(tmp_path)
     (tmp_path / "Dollar Reign.yaml").unlink()
     (tmp_path / "dollar.yaml").write_text("id: other\n" + thesis_text())
