@@ -7,7 +7,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from config.theses import load_thesis
+from config.catalog import load_catalog
+from config.signals import SIGNAL_SOURCES
+from config.theses import load_theses
 from orchestration.definitions import defs
 
 pytestmark = pytest.mark.e2e
@@ -49,13 +51,37 @@ def test_demo_run_builds_everything_and_a_rerun_changes_nothing(warehouse_env):
     assert query(warehouse_env, "select count(*) from raw.fred_observations")[0][0] == raw_rows
     assert query(warehouse_env, "select count(*) from raw.fred_observations_history")[0][0] == 0
     assert table_hash(warehouse_env, "marts.mart_dollar") == mart
-    # One snapshot computed on the day, and 36 month-ends backfilled point in time, each once.
+    # Per thesis, one snapshot computed on the day, and 36 month-ends backfilled point in time, each once.
     snapshots = (
-        "select backfilled, count(distinct as_of), count(distinct run_id) from marts.thesis_summary_history"
+        "select thesis, backfilled, count(distinct as_of), count(distinct run_id) "
+        "from marts.thesis_summary_history group by all order by all"
     )
-    assert query(warehouse_env, snapshots + " group by 1 order by 1") == [(False, 1, 1), (True, 36, 1)]
-    pillars = "select pillar from marts.thesis_summary where row_type = 'pillar' order by pillar"
-    assert [p for (p,) in query(warehouse_env, pillars)] == sorted(load_thesis().pillars)
+    theses = load_theses()
+    assert query(warehouse_env, snapshots) == [
+        row for t in theses for row in [(t, False, 1, 1), (t, True, 36, 1)]
+    ]
+    pillars = "select thesis, pillar from marts.thesis_summary where row_type = 'pillar' order by all"
+    assert query(warehouse_env, pillars) == [(t, p) for t in theses for p in sorted(theses[t].pillars)]
+
+    # The signals hold every FRED, Yahoo and IMF series of the catalog, with no SQL per series,
+    # and their transforms are those the pillar marts compute from int_prices__returns.
+    catalog = {(s.source, s.key) for s in load_catalog().series if s.source in SIGNAL_SOURCES}
+    assert set(query(warehouse_env, "select distinct source, series_id from marts.signals")) == catalog
+    (compared, worst_1y, worst_drawdown, worst_average) = query(
+        warehouse_env,
+        """
+        select count(*), max(abs(s.change_1y_pct - r.change_1y_pct)),
+            max(abs(s.drawdown_pct - r.drawdown_pct)),
+            max(abs(s.vs_average_200_pct - r.vs_moving_average_pct))
+        from marts.signals as s
+        join staging.int_prices__returns as r
+            on r.source = s.source and r.series_id = s.series_id and r.obs_date = s.date
+        """,
+    )[0]
+    assert compared > 1000 and worst_1y == 0 and worst_drawdown == 0 and worst_average < 1e-9
+    # The pair the second thesis compares, passed to dbt from its file.
+    pairs = "select distinct asset_series_id, benchmark_series_id from marts.signal_pairs"
+    assert query(warehouse_env, pairs) == [("DGS2", "DFF")]
 
 
 def test_a_corrupted_mart_fails_its_gate_and_the_summary_keeps_the_last_good_run(warehouse_env):

@@ -49,3 +49,10 @@ def test_out_of_range_vars_fail_parsing_and_name_the_var(tmp_path):
     result = dbt(tmp_path, "parse", "--vars", '{fred_price_series: [DTWEXBGS, "x\'); drop table t; --"]}')
     assert result.returncode != 0
     assert "is not a series id" in result.stdout
+    # The signals' windows and pairs are checked the same way: nothing but a window or an id is spliced.
+    result = dbt(tmp_path, "parse", "--vars", '{signal_change_windows: [1y, "2q"], signal_pairs: []}')
+    assert result.returncode != 0
+    assert "var signal_change_windows: 2q is not a calendar window" in result.stdout
+    result = dbt(tmp_path, "parse", "--vars", '{signal_pairs: [{series: "fred/X\'); --", against: fred/Y}]}')
+    assert result.returncode != 0
+    assert "is not <source>/<series id>" in result.stdout
