@@ -5,8 +5,8 @@
 {#- A list of calendar windows: `<n>d`, `<n>w`, `<n>m` or `<n>y`, n from 1 to 99. -#}
 {% macro calendar_windows(name) -%}
     {%- set windows = var(name) -%}
-    {%- if windows is string or windows is not iterable -%}
-        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a list of windows like 1m or 1y") }}
+    {%- if windows is string or windows is not iterable or windows | length == 0 -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a non-empty list of windows like 1m or 1y") }}
     {%- endif -%}
     {%- for window in windows -%}
         {%- if not modules.re.fullmatch("[1-9][0-9]?[dwmy]", window | string) -%}
@@ -20,8 +20,8 @@
 {#- A list of windows counted in observations, each an integer from min_value to max_value. -#}
 {% macro observation_windows(name, min_value, max_value) -%}
     {%- set windows = var(name) -%}
-    {%- if windows is string or windows is not iterable -%}
-        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a list of integers") }}
+    {%- if windows is string or windows is not iterable or windows | length == 0 -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a non-empty list of integers") }}
     {%- endif -%}
     {%- for window in windows -%}
         {%- if window is not number or window != window | int or window < min_value or window > max_value -%}

@@ -59,24 +59,45 @@ kept as (
         or date_trunc('month', windowed.next_date) > date_trunc('month', windowed.obs_date)
 ),
 
-bases as (
-    -- Per change window, the last observation on or before D minus the window (as-of join, as
-    -- int_prices__returns finds the year-ago value), used only if it lies within
-    -- `year_ago_tolerance_days` of that date: a series that went quiet gives no change rather
-    -- than a change over a longer span, and a monthly series has no 1-week change.
-    select
-        kept.*
-        {%- for w in change_windows %},
-        case when base_{{ loop.index }}.obs_date >= cast(kept.obs_date - {{ window_interval(w) }} as date) - {{ tolerance_days }}
-            then base_{{ loop.index }}.value end as base_{{ w }}
-        {%- endfor %}
-    from kept
+targets as (
+    -- Per kept row and change window, the date its base must lie on or before: D minus the window.
     {%- for w in change_windows %}
-    asof left join observations as base_{{ loop.index }}
-        on base_{{ loop.index }}.source = kept.source
-        and base_{{ loop.index }}.series_id = kept.series_id
-        and base_{{ loop.index }}.obs_date <= cast(kept.obs_date - {{ window_interval(w) }} as date)
+    select source, series_id, obs_date, '{{ w }}' as change_window,
+        cast(obs_date - {{ window_interval(w) }} as date) as target
+    from kept
+    {{- '\n    union all' if not loop.last }}
     {%- endfor %}
+),
+
+based as (
+    -- The last observation on or before each target (as-of join, as int_prices__returns finds the
+    -- year-ago value). One join for every window at once: a join per window sorted the whole
+    -- history once each, three times slower at 1,000 series.
+    select
+        targets.*,
+        base.obs_date as base_date,
+        base.value as base_value
+    from targets
+    asof left join observations as base
+        on base.source = targets.source
+        and base.series_id = targets.series_id
+        and base.obs_date <= targets.target
+),
+
+bases as (
+    -- A base counts only within `year_ago_tolerance_days` of its target: a series that went quiet
+    -- gives no change rather than a change over a longer span, and a monthly series no 1-week one.
+    select
+        source,
+        series_id,
+        obs_date
+        {%- for w in change_windows %},
+        max(base_value) filter (
+            where change_window = '{{ w }}' and base_date >= target - {{ tolerance_days }}
+        ) as base_{{ w }}
+        {%- endfor %}
+    from based
+    group by source, series_id, obs_date
 ),
 
 final as (
@@ -112,7 +133,8 @@ final as (
         -- value / running_max first: exactly 1 at a high (100 * v / v can round above 100).
         case when running_max > 0 and value > 0 then 100 * (value / running_max) - 100 end as drawdown_pct,
         value - running_max as drawdown_pp
-    from bases
+    from kept
+    inner join bases using (source, series_id, obs_date)
 )
 
 select * from final
