@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from config.loading import load_yaml
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
 # A whole other catalog file in place of catalog.yaml, read when a run loads the catalog (never at
@@ -77,7 +78,7 @@ class Catalog(BaseModel):
 
 def parse_catalog(text: str, origin: str = "catalog") -> Catalog:
     """Parse catalog YAML; errors name the offending entry (`series[3] (UNRATE).frequency`)."""
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     try:
         return Catalog.model_validate(raw)
     except ValidationError as exc:

@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from config.loading import load_yaml
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 # Sources with one value per date: the inputs of int_signals__observations.
@@ -54,7 +55,7 @@ Transform = Literal[
 @functools.cache
 def signal_windows(dbt_dir: Path = DBT_DIR) -> dict[str, list]:
     """{var: windows} of the `signal_*_windows` vars in dbt_project.yml (the models enforce their form)."""
-    variables = yaml.safe_load((dbt_dir / "dbt_project.yml").read_text())["vars"]
+    variables = load_yaml((dbt_dir / "dbt_project.yml").read_text())["vars"]
     return {
         name: [str(w) if isinstance(w, str) else w for w in value]
         for name, value in variables.items()

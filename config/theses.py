@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from config.catalog import Series, load_catalog
-from config.loading import yaml_line
+from config.loading import load_yaml, yaml_line
 from config.signals import Signal, signal_windows
 
 # One YAML file per thesis; the file's name is the thesis' id. Every file here is evaluated.
@@ -306,7 +306,7 @@ def mart_schemas(dbt_dir: Path = DBT_DIR) -> dict[str, dict[str, str]]:
     """{mart: {column: data_type}} from the pillar marts' dbt YAML (their contracts are enforced)."""
     schemas: dict[str, dict[str, str]] = {}
     for path in sorted((dbt_dir / "models" / "marts").glob("*/_*.yml")):
-        for model in yaml.safe_load(path.read_text()).get("models", []):
+        for model in load_yaml(path.read_text()).get("models", []):
             columns = model.get("columns", [])
             if model["name"].startswith("mart_"):
                 schemas[model["name"]] = {c["name"]: str(c.get("data_type", "")).lower() for c in columns}
@@ -367,7 +367,7 @@ def parse_thesis(
     """Parse and validate thesis YAML against the marts' columns, the catalog's series and the
     signals dbt computes. Every problem is reported at once, each with its line in the file."""
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         raise ThesisConfigError(f"{origin} is not valid YAML: {exc}") from None
     if isinstance(raw, dict) and "id" in raw:
