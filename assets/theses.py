@@ -124,6 +124,9 @@ def build_thesis_assets(theses: dict[str, Thesis]) -> dg.AssetsDefinition:
         name="marts__thesis_summary",
         specs=thesis_specs(theses),
         pool="warehouse",
+        # Not subsettable: every thesis is evaluated, and every table written, on every run, so
+        # materializing one of these assets materializes them all.
+        can_subset=False,
         description="Evaluates every thesis of config/theses/ into marts.thesis_summary.",
     )
     def thesis_summary(

@@ -15,7 +15,11 @@ from assets.sources import real_payloads
 from orchestration.definitions import defs
 from tests.conftest import PROJECT_ROOT
 
-SUMMARY = "select row_type, pillar, metric, status, reason, evidence from marts.thesis_summary"
+# The essay's thesis: the real payloads are checked against its pillars.
+SUMMARY = (
+    "select row_type, pillar, metric, status, reason, evidence from marts.thesis_summary "
+    "where thesis = 'american_exceptionalism'"
+)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,11 @@ def good(tmp_path_factory) -> GoodRun:
 @functools.cache
 def gate_job(checks: tuple[dg.AssetCheckKey, ...]) -> dg.JobDefinition:
     """The gate's checks, the summary and the publish step only: the marts stay as the test left them."""
-    selection = dg.AssetSelection.checks(*checks) | dg.AssetSelection.assets(SUMMARY, PUBLISHED)
+    # The summary's step also materializes every thesis asset: they are selected together.
+    selection = dg.AssetSelection.checks(*checks) | (
+        dg.AssetSelection.assets(SUMMARY).required_multi_asset_neighbors()
+        | dg.AssetSelection.assets(PUBLISHED)
+    )
     job = dg.define_asset_job("gate_and_summary", selection=selection)
     gated = dg.Definitions(
         assets=defs.assets,

@@ -111,11 +111,13 @@ def test_the_console_names_a_failed_series_and_the_run_still_ends_in_a_verdict(p
     done = cli_run(snapshot, tmp_path)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "⚠ raw__fred_observations (" in out and "): 13 loaded, 0 skipped, 2 not loaded" in out
+    # Not loaded: DTWEXBGS (the error page), and the catalog's FRED series no real payload holds.
+    assert "⚠ raw__fred_observations (" in out and "): 13 loaded, 0 skipped, 4 not loaded" in out
     assert "✓ raw__fred_observations (" not in out
     assert "- fred/DTWEXBGS failed: an HTML/XML page instead of data: '<!DOCTYPE html>" in out
     assert "(line 1)" in out
-    assert "Thesis summary as of 2026-08-31 (data origin: replay)" in out
+    assert "Thesis american_exceptionalism: The American-exceptionalism trade is ending?" in out
+    assert "As of 2026-08-31 (data origin: replay)" in out
     assert "Not loaded this run" in out and "Recorded data, not today's market" in out
 
 
