@@ -135,7 +135,10 @@ epoch_by_bar as (
     cross join (
         select
             *,
-            cast(regexp_extract(capability_benchmark, '^MMLU >= ([0-9.]+)', 1) as double) as mmlu_threshold
+            -- nullif: SQL does not promise the where clause runs first, and on a DuckLake it did
+            -- not (the cast met the '' of a row the filter drops: "Could not convert string ''").
+            cast(nullif(regexp_extract(capability_benchmark, '^MMLU >= ([0-9.]+)', 1), '') as double)
+                as mmlu_threshold
         from trend_estimates
         where provider = 'Epoch AI' and regexp_matches(capability_benchmark, '^MMLU >= [0-9.]+')
     ) as estimates
