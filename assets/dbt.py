@@ -60,9 +60,10 @@ class ThesisTranslator(DagsterDbtTranslator):
     pool="warehouse",
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    # dbt runs in a subprocess whose profile reads $WAREHOUSE_PATH: point it at the file the
-    # warehouse resource resolved, so dbt and the Python assets always share one warehouse.
-    os.environ["WAREHOUSE_PATH"] = warehouse.resolved_path()
+    # dbt runs in a subprocess whose profile reads the environment (the target from
+    # $THESIS_PROFILE, then $WAREHOUSE_PATH or the lake's catalog and data path): point it at the
+    # warehouse the resource resolved, so dbt and the Python assets always share one warehouse.
+    os.environ.update(warehouse.dbt_env())
     # Unit tests check the models' logic on fixed rows, not the day's data: they run in `make test`
     # (tests/test_dbt_unit_tests.py), as dbt advises, and keep the daily build to models and data tests.
     invocation = dbt.cli(

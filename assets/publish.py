@@ -7,16 +7,25 @@ database), copied into a staging folder beside the published file, stamped with
 again and swapped in with an atomic rename. A reader that connects sees either the previous
 complete copy or this one, never half, and one connection keeps reading the file it opened even
 if a newer copy is swapped in meanwhile. Readers never block the pipeline.
+
+In the team profile the warehouse is a DuckLake, and nothing is copied: DuckLake keeps every
+snapshot. Publishing writes `published.run_info` (the same row, plus the snapshot id of the
+run's data) in a commit of its own whose message is `publish`; analysts attach the lake
+read-only at the newest such snapshot (time travel), so they see one whole published run while
+the next run writes, and a run whose gate failed is never seen (config/lake.py).
 """
 
 import datetime as dt
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from config import lake
 from config.resources import CONNECTION_CONFIG, SourceSettings, WarehouseResource, data_dir
 
 RUN_INFO_DDL = """
@@ -29,6 +38,9 @@ create table published.run_info (
     published_at timestamptz not null
 )
 """
+# The team profile's run_info also names the lake snapshot that holds the run's data: the one
+# the publish commit follows (the published snapshot itself adds only this row).
+RUN_INFO_COLUMNS = "run_id, summary_run_id, as_of, verdict, source_mode, published_at"
 
 
 def published_path(warehouse: WarehouseResource) -> Path:
@@ -44,20 +56,26 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _summary(con) -> tuple:
+    """(run id, as-of date, each thesis' verdict) of marts.thesis_summary; fails if it is empty."""
+    summary = con.execute(
+        """
+        select
+            any_value(run_id),
+            any_value(as_of),
+            string_agg(thesis || ': ' || status, '; ' order by thesis) filter (row_type = 'verdict')
+        from marts.thesis_summary
+        """
+    ).fetchall()[0]
+    if summary[0] is None:
+        raise dg.Failure("marts.thesis_summary is empty: nothing to publish")
+    return summary
+
+
 def stamp(copy: Path, run_id: str, source_mode: str) -> None:
     """Write published.run_info into the copy; fails if the copy has no thesis summary."""
     with duckdb.connect(str(copy), config=dict(CONNECTION_CONFIG)) as con:
-        summary = con.execute(
-            """
-            select
-                any_value(run_id),
-                any_value(as_of),
-                string_agg(thesis || ': ' || status, '; ' order by thesis) filter (row_type = 'verdict')
-            from marts.thesis_summary
-            """
-        ).fetchall()[0]
-        if summary[0] is None:
-            raise dg.Failure("marts.thesis_summary is empty: nothing to publish")
+        summary = _summary(con)
         con.execute("create schema published")
         con.execute(RUN_INFO_DDL)
         con.execute(
@@ -65,6 +83,55 @@ def stamp(copy: Path, run_id: str, source_mode: str) -> None:
             [run_id, *summary, source_mode, dt.datetime.now(dt.UTC)],
         )
         con.execute("checkpoint")
+
+
+def publish_snapshot(warehouse: WarehouseResource, run_id: str, source_mode: str) -> tuple[int, int]:
+    """Team profile: stamp the lake's current state as published, in one commit of its own.
+
+    Returns (the snapshot holding the run's data, the published snapshot analysts now read)."""
+    with warehouse.connect() as con:
+        con.execute("begin transaction")
+        try:
+            data_snapshot = lake.snapshot_id(con)
+            summary = _summary(con)
+            con.execute("create schema if not exists published")
+            con.execute(RUN_INFO_DDL.replace("create table", "create table if not exists"))
+            con.execute("alter table published.run_info add column if not exists snapshot_id bigint")
+            # One row, as in the file profile's copy: the publishes before it are the lake's history.
+            con.execute("delete from published.run_info")
+            con.execute(
+                f"insert into published.run_info ({RUN_INFO_COLUMNS}, snapshot_id) "
+                "values (?, ?, ?, ?, ?, ?, ?)",
+                [run_id, *summary, source_mode, dt.datetime.now(dt.UTC), data_snapshot],
+            )
+            con.execute(
+                f"call {lake.ALIAS}.set_commit_message(?, ?, extra_info => ?)",
+                [lake.AUTHOR, lake.PUBLISH, f'{{"run_id": "{run_id}"}}'],
+            )
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        published = lake.published_snapshot(con)
+    return data_snapshot, published
+
+
+@contextmanager
+def open_published(warehouse: WarehouseResource) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only session on what analysts read: the published copy, or the published snapshot."""
+    if warehouse.is_lake():
+        with lake.open_published(warehouse.lake()) as (con, _):
+            yield con
+        return
+    with duckdb.connect(str(published_path(warehouse)), read_only=True) as con:
+        yield con
+
+
+def is_published(warehouse: WarehouseResource) -> bool:
+    """Whether analysts have anything to read yet: a published copy, or a published snapshot."""
+    if warehouse.is_lake():
+        return lake.latest_published(warehouse.lake()) is not None
+    return published_path(warehouse).exists()
 
 
 def publish(warehouse: WarehouseResource, run_id: str, source_mode: str) -> Path:
@@ -100,7 +167,16 @@ def published_warehouse(
 ) -> dg.MaterializeResult:
     """A read-only copy of the whole warehouse for analysts (`make sql`), replaced atomically
     after each successful run; `published.run_info` says which run it holds. Reconnect to see a
-    newer run."""
+    newer run. On a DuckLake (team profile) no copy is made: the run's snapshot is published."""
+    if warehouse.is_lake():
+        data_snapshot, published = publish_snapshot(warehouse, context.run.run_id, sources.resolved_mode())
+        return dg.MaterializeResult(
+            metadata={
+                "published_snapshot": published,
+                "data_snapshot": data_snapshot,
+                "run_id": context.run.run_id,
+            }
+        )
     if not warehouse.is_local_file():
         # MotherDuck and the like serve readers themselves (shares, read scaling): see docs/scaling.md.
         return dg.MaterializeResult(metadata={"published": "no copy: the warehouse is not a local file"})

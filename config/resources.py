@@ -20,7 +20,8 @@ from dagster_dbt import DbtCliResource
 from packaging.version import Version
 from pydantic import Field, PrivateAttr
 
-from config.warehouse_lock import WarehouseLock, lock_path, reap_dead_holder
+from config.lake import Lake, resolved_lake
+from config.warehouse_lock import PostgresWarehouseLock, WarehouseLock, lock_path, reap_dead_holder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -51,24 +52,61 @@ def data_dir() -> Path:
     return _from_project(os.environ.get("THESIS_DATA_DIR", "data"))
 
 
+# `file`: one DuckDB file on this machine (the default, offline). `team`: a DuckLake whose
+# catalog is in PostgreSQL, with Dagster's instance in PostgreSQL too (docs/scaling.md).
+PROFILES = ("file", "team")
+
+
+def resolved_profile(value: str | None = None) -> str:
+    """The profile: `value`, else $THESIS_PROFILE, else file."""
+    profile = value or os.environ.get("THESIS_PROFILE") or "file"
+    if profile not in PROFILES:
+        raise dg.Failure(f"THESIS_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}")
+    return profile
+
+
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file (schemas raw, staging, marts).
+    """The warehouse (schemas raw, staging, marts): a DuckDB file (profile `file`) or a DuckLake
+    (profile `team`). Either way `connect()` gives a DuckDB session whose default catalog is it.
 
     A run that uses it holds the warehouse's lock from start to end (`warehouse_lock.py`), so
-    runs in different processes wait for each other instead of failing on DuckDB's file lock.
+    runs in different processes wait for each other instead of failing on DuckDB's file lock
+    (file) or interleaving their writes (team: the lock is in the catalog's PostgreSQL, so it
+    spans machines).
     """
 
     path: str | None = Field(
         default=None,
         description="DuckDB file or `md:` target. Default: $WAREHOUSE_PATH, else data/warehouse.duckdb.",
     )
-    _lock: WarehouseLock | None = PrivateAttr(default=None)
+    profile: str | None = Field(
+        default=None, description="file or team. Default: $THESIS_PROFILE, else file."
+    )
+    lake_catalog: str | None = Field(
+        default=None,
+        description="team: the DuckLake catalog, as after `ducklake:` in ATTACH. Default: "
+        "$THESIS_LAKE_CATALOG, else the local cluster of `make team-up`.",
+    )
+    lake_data_path: str | None = Field(
+        default=None,
+        description="team: the lake's data files (a directory, or object storage). Default: "
+        "$THESIS_LAKE_DATA_PATH, else <THESIS_DATA_DIR>/lake.",
+    )
+    _lock: WarehouseLock | PostgresWarehouseLock | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        path = lock_path(self.resolved_path())
-        if path is None or context.run is None:  # runs only: not sensors, nor by-hand use
+        if context.run is None:  # runs only: not sensors, nor by-hand use
             return
-        self._lock = WarehouseLock(path)
+        if self.is_lake():
+            dsn = self.lake().postgres_dsn
+            if dsn is None:
+                raise dg.Failure(f"the team profile needs a PostgreSQL catalog, not {self.lake().catalog!r}")
+            self._lock = PostgresWarehouseLock(dsn)
+        else:
+            path = lock_path(self.resolved_path())
+            if path is None:
+                return
+            self._lock = WarehouseLock(path)
         dead = self._lock.acquire(context.run.run_id, context.log)
         if dead is not None:
             reap_dead_holder(context.instance, dead, context.run.run_id, context.log)
@@ -78,23 +116,52 @@ class WarehouseResource(dg.ConfigurableResource):
             self._lock.release(context.log)
             self._lock = None
 
+    def is_lake(self) -> bool:
+        return resolved_profile(self.profile) == "team"
+
+    def lake(self) -> Lake:
+        """The team profile's lake (catalog and data path), resolved now."""
+        return resolved_lake(self.lake_catalog, self.lake_data_path, data_dir() / "lake")
+
     def resolved_path(self) -> str:
+        """The file (or `md:` target); in the team profile, `ducklake:<catalog>`."""
+        if self.is_lake():
+            return f"ducklake:{self.lake().catalog}"
         path = self.path or os.environ.get("WAREHOUSE_PATH") or str(data_dir() / "warehouse.duckdb")
         if _is_remote_or_memory(path):
             return path
         return str(_from_project(path))
 
     def is_local_file(self) -> bool:
-        """A file on this machine (not MotherDuck `md:`, not in memory): it can be copied."""
-        return not _is_remote_or_memory(self.resolved_path())
+        """A file on this machine (not a lake, not MotherDuck `md:`, not in memory): it can be copied."""
+        return not self.is_lake() and not _is_remote_or_memory(self.resolved_path())
+
+    def describe(self) -> str:
+        """One line for people: which warehouse this is."""
+        return self.lake().describe() if self.is_lake() else self.resolved_path()
+
+    def dbt_env(self) -> dict[str, str]:
+        """What dbt's profile (dbt_project/profiles.yml) reads to open this same warehouse."""
+        if self.is_lake():
+            lake = self.lake()
+            return {
+                "THESIS_PROFILE": "team",
+                "THESIS_LAKE_CATALOG": lake.catalog,
+                "THESIS_LAKE_DATA_PATH": lake.data_path,
+            }
+        return {"THESIS_PROFILE": "file", "WAREHOUSE_PATH": self.resolved_path()}
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        path = self.resolved_path()
-        if self.is_local_file():
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        config = {} if read_only else dict(CONNECTION_CONFIG)
-        con = duckdb.connect(path, read_only=read_only, config=config)
+        """A DuckDB session on the warehouse (read-only: the latest state, never written)."""
+        if self.is_lake():
+            con = self.lake().connect(read_only=read_only, config=dict(CONNECTION_CONFIG))
+        else:
+            path = self.resolved_path()
+            if self.is_local_file():
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            config = {} if read_only else dict(CONNECTION_CONFIG)
+            con = duckdb.connect(path, read_only=read_only, config=config)
         try:
             yield con
         finally:

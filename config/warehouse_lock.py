@@ -125,3 +125,79 @@ def reap_dead_holder(instance: dg.DagsterInstance | None, dead: Holder, run_id: 
     instance.report_run_failed(run, message=message)
     instance.event_log_storage.free_concurrency_slots_for_run(dead.run_id)
     log.warning(message + " Its concurrency-pool slots were freed.")
+
+
+class PostgresWarehouseLock:
+    """The same lock for a lake whose catalog is a PostgreSQL database (the team profile).
+
+    A flock does not span machines; a session-level advisory lock in the catalog's database does,
+    and keeps the flock's best property: PostgreSQL drops it when the holder's session ends,
+    however the holder dies (SIGKILL closes its socket at once; a machine lost is noticed by the
+    TCP keepalives set here). The holder record is one row of `thesis_warehouse_lock`, beside the
+    catalog's tables, written and read under the lock.
+    """
+
+    KEY = 0x74686573697377  # one lock per catalog database: advisory locks are per database
+    TABLE = "thesis_warehouse_lock"
+
+    def __init__(self, dsn: str):
+        self.dsn = dsn
+        self._conn = None
+        self._holder: Holder | None = None
+
+    def _read(self, cur) -> Holder | None:
+        cur.execute("select to_regclass(%s) is not null", [self.TABLE])
+        if not cur.fetchone()[0]:
+            return None
+        cur.execute(f"select holder from {self.TABLE} where id = 1")
+        row = cur.fetchone()
+        try:
+            return Holder(**json.loads(row[0])) if row else None
+        except (ValueError, TypeError):
+            return None
+
+    def _write(self, cur, holder: Holder) -> None:
+        cur.execute(f"create table if not exists {self.TABLE} (id int primary key, holder text not null)")
+        cur.execute(
+            f"insert into {self.TABLE} values (1, %s) "
+            "on conflict (id) do update set holder = excluded.holder",
+            [json.dumps(asdict(holder))],
+        )
+
+    def acquire(self, run_id: str | None, log) -> Holder | None:
+        """Block until this process holds the lock; return the previous holder if it died holding it."""
+        import psycopg2
+
+        conn = psycopg2.connect(self.dsn, keepalives=1, keepalives_idle=30, keepalives_interval=10)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute("select pg_try_advisory_lock(%s)", [self.KEY])
+                if not cur.fetchone()[0]:
+                    other = self._read(cur)
+                    who = other.describe() if other else "another run"
+                    log.info(f"waiting for {who} to release the warehouse (advisory lock in its catalog)")
+                    started = time.monotonic()
+                    cur.execute("select pg_advisory_lock(%s)", [self.KEY])
+                    log.info(f"the warehouse was released; waited {time.monotonic() - started:.1f}s")
+                previous = self._read(cur)
+                self._holder = Holder(run_id, os.getpid(), socket.gethostname(), _now())
+                self._write(cur, self._holder)
+        except BaseException:
+            conn.close()  # ending the session drops the lock too
+            raise
+        self._conn = conn
+        log.debug(f"holding the warehouse lock (advisory lock in the catalog) for run {run_id}")
+        return previous if previous is not None and previous.released_at is None else None
+
+    def release(self, log) -> None:
+        if self._conn is None:
+            return
+        try:
+            log.debug("releasing the warehouse lock (advisory lock in the catalog)")
+            with self._conn.cursor() as cur:
+                self._write(cur, replace(self._holder, released_at=_now()))
+                cur.execute("select pg_advisory_unlock(%s)", [self.KEY])
+        finally:
+            self._conn.close()
+            self._conn = None

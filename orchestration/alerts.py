@@ -7,6 +7,11 @@ wait for, or break, the very run it reports on, and a run that failed *because* 
 locked or damaged could not be reported at all. The alert file is written only by sensor ticks,
 a few milliseconds at a time; if someone has it open for a moment, the write is retried.
 
+In the team profile the sensors run in a daemon on a server, and a local file is the wrong home:
+alerts go to a PostgreSQL database of their own (`thesis_ops` on the team's cluster,
+$THESIS_ALERTS_DSN), never the lake's catalog, for the same reason. DuckDB writes it through its
+PostgreSQL extension, so the table and the statements are the same.
+
 The webhook URL is read when an alert is sent ($THESIS_ALERT_WEBHOOK_URL, or the resource's
 `webhook_url`), never at import, and never logged or stored: such URLs usually embed a token.
 """
@@ -25,7 +30,8 @@ import httpx
 from pydantic import Field
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
-from config.resources import CONNECTION_CONFIG, data_dir
+from config import lake
+from config.resources import CONNECTION_CONFIG, data_dir, resolved_profile
 
 ALERTS_DDL = """
 create table if not exists alerts (
@@ -84,6 +90,11 @@ class AlertResource(dg.ConfigurableResource):
     path: str | None = Field(
         default=None, description="Alert file. Default: <THESIS_DATA_DIR>/alerts.duckdb."
     )
+    dsn: str | None = Field(
+        default=None,
+        description="Team profile: the PostgreSQL database of alerts (libpq DSN). Default: "
+        "$THESIS_ALERTS_DSN, else thesis_ops on the cluster of `make team-up`.",
+    )
     webhook_url: str | None = Field(
         default=None,
         description="POST alerts here as JSON. Default: $THESIS_ALERT_WEBHOOK_URL; unset: no POST.",
@@ -93,8 +104,21 @@ class AlertResource(dg.ConfigurableResource):
     def resolved_path(self) -> Path:
         return Path(self.path) if self.path else data_dir() / "alerts.duckdb"
 
+    def resolved_dsn(self) -> str:
+        return self.dsn or os.environ.get("THESIS_ALERTS_DSN") or lake.LOCAL_OPS
+
     @retry(retry=retry_if_exception(_locked), wait=wait_exponential(0.1, max=2), stop=stop_after_delay(15))
     def _open(self) -> duckdb.DuckDBPyConnection:
+        if resolved_profile() == "team":
+            con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
+            try:
+                lake.load_extensions(con)
+                con.execute(f"attach {lake.sql_string(self.resolved_dsn())} as ops (type postgres)")
+                con.execute("use ops")
+            except BaseException:
+                con.close()
+                raise
+            return con
         path = self.resolved_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(str(path), config=dict(CONNECTION_CONFIG))

@@ -211,15 +211,15 @@ def summary_table(rows: pl.DataFrame, width: int = 110) -> str:
     return "\n".join(lines)
 
 
-def _print_summary(published: Path) -> None:
-    """Each thesis' pillars and verdict, then one line per thesis, from the analysts' copy this run
-    published (the live file may already be another run's)."""
-    import duckdb
-
+def _print_summary(warehouse) -> None:
+    """Each thesis' pillars and verdict, then one line per thesis, from what this run published
+    (the analysts' copy, or the lake's published snapshot): the live warehouse may already hold
+    another run's writes."""
+    from assets.publish import open_published
     from assets.report import REPORT_NAME
     from assets.summary import FIRST_THESIS
 
-    with duckdb.connect(str(published), read_only=True) as con:
+    with open_published(warehouse) as con:
         rows = con.sql("select * from marts.thesis_summary where row_type in ('pillar', 'verdict')").pl()
     if "thesis" not in rows.columns:  # a copy published before theses had ids: the essay's alone
         rows = rows.with_columns(pl.lit(FIRST_THESIS).alias("thesis"))
@@ -259,7 +259,7 @@ def run() -> int:
     from dagster._core.execution.api import create_execution_plan
     from dagster._core.utils import make_new_run_id
 
-    from assets.publish import published_path
+    from assets.publish import is_published
     from config.resources import SourceSettings, WarehouseResource
     from orchestration.definitions import defs
 
@@ -275,7 +275,7 @@ def run() -> int:
     sources, warehouse = SourceSettings(), WarehouseResource()
     print(
         f"Thesis warehouse: {sources.resolved_mode()} mode, as of {sources.reference_date()}, "
-        f"warehouse {warehouse.resolved_path()}\nFull log: {log_path}\n",
+        f"warehouse {warehouse.describe()}\nFull log: {log_path}\n",
         flush=True,
     )
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -284,7 +284,6 @@ def run() -> int:
             instance=instance, run_id=run_id, raise_on_error=False, run_config=quiet
         )
     elapsed = time.monotonic() - progress.started
-    published = published_path(warehouse)
     if not result.success and progress.blocked and not progress.crashed:
         print(
             f"\nRun {run_id} BLOCKED after {elapsed:.1f}s: corrupt data failed a blocking check, so",
@@ -294,9 +293,9 @@ def run() -> int:
         for failure in progress.failures:
             print(f"  - {failure}", file=sys.stderr)
         print(f"Full log: {log_path}", file=sys.stderr)
-        if published.exists():
+        if is_published(warehouse):
             print("\nThe published verdict, unchanged:\n")
-            _print_summary(published)
+            _print_summary(warehouse)
         return EXIT_BLOCKED
     if not result.success:
         print(f"\nRun {run_id} FAILED after {elapsed:.1f}s:", file=sys.stderr)
@@ -305,7 +304,7 @@ def run() -> int:
         print(f"Full log: {log_path}", file=sys.stderr)
         return EXIT_FAILED
     print(f"\nRun {run_id} succeeded in {elapsed:.1f}s. Full log: {log_path}\n")
-    _print_summary(published)
+    _print_summary(warehouse)
     if sources.resolved_mode() == "replay":
         print(
             f"\nRecorded data, not today's market: a snapshot recorded on {sources.reference_date()}, "
@@ -318,18 +317,44 @@ def run() -> int:
     return EXIT_VERDICT
 
 
-def sql() -> int:
-    """Open the published copy read-only in the DuckDB CLI (never the live file)."""
+def sql_command(warehouse) -> tuple[list[str], str]:
+    """The DuckDB CLI command line of `make sql`, and what it opens; raises FileNotFoundError
+    (file) or LakeError (team) when nothing is published yet.
+
+    File profile: the published copy, read-only. Team profile: an in-memory session that loads the
+    DuckLake extension files (the CLI is the same DuckDB version as the pipeline, so it loads them)
+    and attaches the lake read-only at its newest published snapshot."""
     from assets.publish import published_path
+    from config import lake
+
+    cli = str(Path(sys.executable).with_name("duckdb"))
+    if warehouse.is_lake():
+        target = warehouse.lake()
+        snapshot = lake.latest_published(target)
+        if snapshot is None:
+            raise lake.LakeError("the lake has no published snapshot yet")
+        setup = ["SET autoinstall_known_extensions = false", *target.statements(True, snapshot)]
+        return [cli, "-cmd", "; ".join(setup)], f"{target.describe()}, published snapshot {snapshot}"
+    path = published_path(warehouse)
+    if not path.exists():
+        raise FileNotFoundError(path)
+    return [cli, "-readonly", str(path)], str(path)
+
+
+def sql() -> int:
+    """Open what analysts read, read-only, in the DuckDB CLI (never the live warehouse)."""
+    import duckdb
+
+    from config.lake import LakeError
     from config.resources import WarehouseResource
 
-    target = published_path(WarehouseResource())
-    if not target.exists():
-        print(f"No published warehouse at {target} yet: run `make run` first.", file=sys.stderr)
+    try:
+        argv, target = sql_command(WarehouseResource())
+    except (FileNotFoundError, LakeError, duckdb.Error) as exc:
+        print(f"Nothing published to open ({exc}): run `make run` first.", file=sys.stderr)
         return 1
-    cli = Path(sys.executable).with_name("duckdb")
     print(f"Read-only session on {target} (published after the last successful run). .help for help.")
-    os.execv(cli, [str(cli), "-readonly", str(target)])  # noqa: S606 (a fixed binary, no shell)
+    os.execv(argv[0], argv)  # noqa: S606 (a fixed binary, no shell)
     return 0  # unreachable: execv replaces this process
 
 
