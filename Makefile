@@ -11,8 +11,22 @@ UV          := $(BIN)/uv
 # The venv's tools (dbt, dagster, duckdb) first on PATH: dagster-dbt runs `dbt` from PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
+# The profile (README, docs/scaling.md): `file` (the default: one DuckDB file, SQLite instance) or
+# `team` (Dagster's instance in PostgreSQL, the warehouse a DuckLake with its catalog there too).
+export THESIS_PROFILE ?= file
+# `make team-up`'s PostgreSQL cluster: project-local, loopback only (orchestration/team_cluster.py).
+TEAM_DIR     := $(CURDIR)/.team
+TEAM_PG_PORT ?= 54329
+
 # Project-local state: nothing leaks into ~/.dagster or ~/.dbt, and nothing phones home.
+ifeq ($(THESIS_PROFILE),team)
+export DAGSTER_HOME                 := $(TEAM_DIR)/dagster_home
+INSTANCE_YAML                       := orchestration/dagster-team.yaml
+export THESIS_DAGSTER_PG_URL        ?= postgresql+psycopg2://thesis@127.0.0.1:$(TEAM_PG_PORT)/thesis_dagster
+else
 export DAGSTER_HOME                 := $(CURDIR)/.dagster_home
+INSTANCE_YAML                       := orchestration/dagster.yaml
+endif
 export DAGSTER_DISABLE_TELEMETRY    := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK                 := 1
@@ -36,7 +50,7 @@ MANIFEST      := dbt_project/target/manifest.json
 DBT_SOURCES   := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) \
                  dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: help run replay replay-real test fuzz crash dev sql bench lint fmt lock clean
+.PHONY: help run replay replay-real test fuzz crash dev sql bench lint fmt lock clean team-up team-down
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
@@ -56,7 +70,7 @@ $(DEV_STAMP): requirements-dev.lock $(RUNTIME_STAMP)
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes -r requirements-dev.lock
 	@touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: $(INSTANCE_YAML)
 	@mkdir -p $(DAGSTER_HOME)
 	cp $< $@
 
@@ -102,6 +116,12 @@ sql: $(RUNTIME_STAMP) ## read-only SQL shell on the analysts' published copy
 bench: $(DEV_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## benchmark suite; writes bench/results/<date>.json and .md
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+team-up: $(RUNTIME_STAMP) ## start the team profile's local PostgreSQL (.team/pg, 127.0.0.1:TEAM_PG_PORT) and create its databases
+	$(BIN)/python -m orchestration.team_cluster up --dir $(TEAM_DIR)/pg --port $(TEAM_PG_PORT)
+
+team-down: $(RUNTIME_STAMP) ## stop it (its data stay in .team/pg)
+	$(BIN)/python -m orchestration.team_cluster down --dir $(TEAM_DIR)/pg --port $(TEAM_PG_PORT)
+
 fmt: $(DEV_STAMP) ## format and fix lint
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -111,4 +131,4 @@ lock: $(UV) ## re-pin requirements*.lock from pyproject.toml
 	$(UV) pip compile pyproject.toml --extra dev -c requirements.lock --python-version 3.11 --generate-hashes -q -o requirements-dev.lock
 
 clean: ## remove build outputs and the local warehouse (keeps the venv)
-	rm -rf data dbt_project/target dbt_project/logs .dagster_home .pytest_cache bench/.work
+	rm -rf data dbt_project/target dbt_project/logs .dagster_home .pytest_cache bench/.work .team/dagster_home
