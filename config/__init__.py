@@ -12,5 +12,8 @@ settings through it, and it imports none of them (tests/test_layers.py keeps it 
 - loading.py: a YAML file read into a pydantic model, with errors that name the key
 - resources.py: the Dagster resources, read from the environment when a run starts: the
   warehouse (WarehouseResource), where source bodies come from (SourceSettings), dbt (DbtResource)
-- warehouse_lock.py: the warehouse resource's lock, one run at a time on a warehouse file
+- warehouse_lock.py: the warehouse resource's lock, one run at a time on a warehouse (a flock
+  on the file; in the team profile an advisory lock in the lake catalog's PostgreSQL)
+- lake.py: the team profile's warehouse, a DuckLake: its extension files, ATTACH, the published
+  snapshot; dbt_lake_plugin.py: dbt-duckdb loads the same extension files
 """
