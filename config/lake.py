@@ -16,6 +16,7 @@ whole published run, never the run being written.
 import importlib.util
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -121,6 +122,26 @@ class Lake:
             con.close()
             raise
         return con
+
+
+# One attached session per process, lake and mode: loading the extensions and attaching the lake
+# cost about half a second, and a run opens the warehouse some fifteen times (each ingest asset and
+# check, the gate, the summary, publishing). Each `session()` is a cursor of it, a connection of its
+# own over the same attachment; every transaction still starts on the lake's latest snapshot.
+_SESSIONS: dict[tuple, duckdb.DuckDBPyConnection] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def session(lake: Lake, read_only: bool = False, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to the lake (the latest state), `lake` in use; close it when done."""
+    key = (os.getpid(), lake, read_only, tuple(sorted((config or {}).items())))
+    with _SESSIONS_LOCK:
+        attached = _SESSIONS.get(key)
+        if attached is None:
+            attached = _SESSIONS[key] = lake.connect(read_only=read_only, config=config)
+    cursor = attached.cursor()
+    cursor.execute(f"USE {ALIAS}")
+    return cursor
 
 
 def resolved_lake(catalog: str | None, data_path: str | None, default_data_path: Path) -> Lake:

@@ -21,6 +21,7 @@ from packaging.version import Version
 from pydantic import Field, PrivateAttr
 
 from config.lake import Lake, resolved_lake
+from config.lake import session as lake_session
 from config.warehouse_lock import PostgresWarehouseLock, WarehouseLock, lock_path, reap_dead_holder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -155,7 +156,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A DuckDB session on the warehouse (read-only: the latest state, never written)."""
         if self.is_lake():
-            con = self.lake().connect(read_only=read_only, config=dict(CONNECTION_CONFIG))
+            con = lake_session(self.lake(), read_only=read_only, config=dict(CONNECTION_CONFIG))
         else:
             path = self.resolved_path()
             if self.is_local_file():
