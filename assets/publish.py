@@ -117,13 +117,15 @@ def publish_snapshot(warehouse: WarehouseResource, run_id: str, source_mode: str
 
 
 @contextmanager
-def open_published(warehouse: WarehouseResource) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only session on what analysts read: the published copy, or the published snapshot."""
-    if warehouse.is_lake():
-        with lake.open_published(warehouse.lake()) as (con, _):
+def open_published(target: WarehouseResource | Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only session on what analysts read: a warehouse's published copy, or its lake's
+    newest published snapshot (team profile); or the DuckDB file `target` names."""
+    if isinstance(target, WarehouseResource) and target.is_lake():
+        with lake.open_published(target.lake()) as (con, _):
             yield con
         return
-    with duckdb.connect(str(published_path(warehouse)), read_only=True) as con:
+    path = published_path(target) if isinstance(target, WarehouseResource) else target
+    with duckdb.connect(str(path), read_only=True) as con:
         yield con
 
 

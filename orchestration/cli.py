@@ -211,15 +211,16 @@ def summary_table(rows: pl.DataFrame, width: int = 110) -> str:
     return "\n".join(lines)
 
 
-def _print_summary(warehouse) -> None:
-    """Each thesis' pillars and verdict, then one line per thesis, from what this run published
-    (the analysts' copy, or the lake's published snapshot): the live warehouse may already hold
-    another run's writes."""
+def _print_summary(published) -> None:
+    """Each thesis' pillars and verdict, then one line per thesis, from what this run published:
+    the analysts' copy (a file, or the warehouse resource whose copy it is) or, in the team
+    profile, the lake's published snapshot (give the resource). The live warehouse may already
+    hold another run's writes."""
     from assets.publish import open_published
     from assets.report import REPORT_NAME
     from assets.summary import FIRST_THESIS
 
-    with open_published(warehouse) as con:
+    with open_published(published) as con:
         rows = con.sql("select * from marts.thesis_summary where row_type in ('pillar', 'verdict')").pl()
     if "thesis" not in rows.columns:  # a copy published before theses had ids: the essay's alone
         rows = rows.with_columns(pl.lit(FIRST_THESIS).alias("thesis"))
