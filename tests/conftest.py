@@ -7,6 +7,7 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import pytest
@@ -66,6 +67,8 @@ def _block_network():
         HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9", NO_PROXY="127.0.0.1,localhost"
     )
     os.environ.update(DAGSTER_DISABLE_TELEMETRY="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
+    # The file profile unless a test chooses the team's (tests/team/), whatever the shell says.
+    os.environ["THESIS_PROFILE"] = "file"
     yield
     socket.socket.connect = _real_connect
     socket.getaddrinfo = _real_getaddrinfo
@@ -107,6 +110,37 @@ def warehouse_env(tmp_path, monkeypatch) -> Path:
     return path
 
 
+def demo_env(root: Path) -> dict[str, str]:
+    """The file profile's settings for a demo run as of 2026-11-24 under `root`."""
+    return {
+        "WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
+        "THESIS_DATA_DIR": str(root / "data"),
+        "THESIS_SOURCE_MODE": "demo",
+        "THESIS_AS_OF": "2026-11-24",
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory, _manifest):
+    """One full demo run (file profile) on a temporary warehouse, shared by the session's tests:
+    the analysts' copy (tests/test_published.py) and the team profile's reference (tests/team/)."""
+    import dagster as dg
+
+    from assets.publish import published_path
+    from config.resources import WarehouseResource
+    from orchestration.definitions import defs
+
+    root = tmp_path_factory.mktemp("published")
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in demo_env(root).items():
+            env.setenv(key, value)
+        result = defs.resolve_job_def("thesis_daily").execute_in_process(
+            instance=dg.DagsterInstance.ephemeral()
+        )
+        published = published_path(WarehouseResource())
+    return SimpleNamespace(root=root, run_id=result.run_id, published=published)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _manifest(_block_network):
     """The dbt manifest the definitions load; `make` builds it, this parses once if it is missing."""
@@ -114,6 +148,15 @@ def _manifest(_block_network):
 
     if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
         subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, check=True)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The crash harness's figures (file and team profiles), pass or fail."""
+    from tests.crash.conftest import REPORTS
+
+    for text in REPORTS:
+        terminalreporter.section("crash harness")
+        terminalreporter.write_line(text)
 
 
 def dev_command(**variables: str) -> str:

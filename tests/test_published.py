@@ -5,42 +5,16 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
-import dagster as dg
 import duckdb
 import pytest
 
-from assets.publish import publish, published_path
+from assets.publish import publish
 from config.resources import CONNECTION_CONFIG, WarehouseResource
 from orchestration import cli
-from orchestration.definitions import defs
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, demo_env
 
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
-
-
-def demo_env(root: Path) -> dict[str, str]:
-    return {
-        "WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-        "THESIS_DATA_DIR": str(root / "data"),
-        "THESIS_SOURCE_MODE": "demo",
-        "THESIS_AS_OF": "2026-11-24",
-    }
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """One full demo run on a temporary warehouse, shared by this module's tests."""
-    root = tmp_path_factory.mktemp("published")
-    with pytest.MonkeyPatch.context() as env:
-        for key, value in demo_env(root).items():
-            env.setenv(key, value)
-        result = defs.resolve_job_def("thesis_daily").execute_in_process(
-            instance=dg.DagsterInstance.ephemeral()
-        )
-        published = published_path(WarehouseResource())
-    yield SimpleNamespace(root=root, run_id=result.run_id, published=published)
 
 
 def sql(path: Path, query: str) -> list[tuple]:

@@ -61,3 +61,20 @@ def test_dbt_duckdb_memory_is_capped_unless_raised_in_the_environment(tmp_path):
     assert dbt_credentials({"WAREHOUSE_PATH": path}).config_options["memory_limit"] == "1500MB"
     raised = dbt_credentials({"WAREHOUSE_PATH": path, "THESIS_DBT_MEMORY_LIMIT": "8GB"})
     assert raised.config_options["memory_limit"] == "8GB"
+
+
+def test_the_team_target_opens_the_lake_the_warehouse_resource_opens(tmp_path):
+    """THESIS_PROFILE=team: dbt works in memory with the DuckLake attached as `lake` (its catalog and
+    data path exported by the warehouse resource), the extension files loaded by our plugin."""
+    warehouse = WarehouseResource(
+        profile="team", lake_catalog="postgres:dbname=lake host=127.0.0.1", lake_data_path=str(tmp_path)
+    )
+    credentials = dbt_credentials(warehouse.dbt_env())
+    assert credentials.path == ":memory:" and credentials.database == "lake"
+    (attachment,) = credentials.attach
+    ours = warehouse.lake().attach_statement()
+    assert ours == f"ATTACH 'ducklake:postgres:dbname=lake host=127.0.0.1' AS lake (DATA_PATH '{tmp_path}')"
+    assert attachment.to_sql() == ours.replace("ATTACH", "ATTACH IF NOT EXISTS")
+    assert [plugin.module for plugin in credentials.plugins] == ["config.dbt_lake_plugin"]
+    assert "lake" in credentials._ducklake_dbs  # dbt-duckdb's DuckLake-aware SQL
+    assert not warehouse.is_local_file()

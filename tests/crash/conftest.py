@@ -1,9 +1,4 @@
-"""Prints the crash harness's figures at the end of the session, pass or fail."""
+"""The crash harness's figures, printed at the end of the session (tests/conftest.py), pass or fail;
+the team profile's trials (tests/team/test_team_crash.py) add theirs too."""
 
 REPORTS: list[str] = []
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    for text in REPORTS:
-        terminalreporter.section("crash harness")
-        terminalreporter.write_line(text)

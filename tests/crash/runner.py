@@ -29,9 +29,16 @@ _STEP_ENDED = re.compile(r"[✓⚠✗] (?!check )(\S+)")
 
 @dataclass(frozen=True)
 class Lab:
-    """A folder holding a warehouse, its data directory and its DAGSTER_HOME, as `make run` sees them."""
+    """A folder holding a warehouse, its data directory and its DAGSTER_HOME, as `make run` sees them.
+
+    The file profile's. The trials reach the warehouse and the analysts' copy only through the
+    methods below, which the team profile's lab (tests/crash/team_lab.py) answers for a lake.
+    """
 
     work: Path
+    # The publish step's window in the calibration run must exceed this many hook pauses: the hook
+    # slows the copy (ten chunks) and the rename, so kills can land inside the publish step.
+    publish_pauses = 5
 
     @property
     def warehouse(self) -> Path:
@@ -61,6 +68,35 @@ class Lab:
     def save(self, state: Path) -> None:
         shutil.rmtree(state, ignore_errors=True)
         shutil.copytree(self.work, state, symlinks=True)
+
+    def open(self, read_only: bool = False):
+        """The warehouse, as the pipeline opens it (read-write replays a killed run's WAL)."""
+        from tests.crash import warehouse_state as ws
+
+        return ws.opened(self.warehouse, read_only)
+
+    def attach_saved(self, con, state: Path, alias: str) -> None:
+        """A saved state's warehouse, attached read-only as `alias`."""
+        from tests.crash import warehouse_state as ws
+
+        ws.attach(con, state / self.warehouse.name, alias)
+
+    def published_token(self) -> str:
+        """What identifies the analysts' current copy (its bytes' hash)."""
+        from tests.crash import warehouse_state as ws
+
+        return ws.sha256(self.published)
+
+    def published_files(self) -> tuple[list[str], list[str]]:
+        from tests.crash import warehouse_state as ws
+
+        return ws.published_files(self.published)
+
+    def published_copy(self):
+        """(fingerprints, summary run ids, file mode) of what analysts read."""
+        from tests.crash import warehouse_state as ws
+
+        return ws.published_copy(self.published)
 
     def env(self, as_of: str, slow: float | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("THESIS_") and k != "FRED_API_KEY"}

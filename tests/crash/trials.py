@@ -79,26 +79,26 @@ class Trial:
     rows_compared: int = 0
 
 
-def prepare(root: Path) -> Setting:
+def prepare(root: Path, lab: Lab | None = None) -> Setting:
     """The saved state (a complete run a week earlier) and the uninterrupted reference run."""
-    lab = Lab(root / "work")
+    lab = lab or Lab(root / "work")
     lab.reset()
     run_to_end(lab, BASELINE_AS_OF)
     template = root / "template"
     lab.save(template)
-    with ws.opened(lab.warehouse, read_only=True) as con:
+    with lab.open(read_only=True) as con:
         before = ws.fingerprints(con)
     template_runs = ws.run_ids(lab.dagster_home)
-    before_published_sha = ws.sha256(lab.published)
+    before_published_sha = lab.published_token()
 
     calibration = run_to_end(lab, AS_OF, slow=SLOW)
     phases = ws.step_phases()
-    windows = _windows(calibration, phases)
+    windows = _windows(calibration, phases, lab.publish_pauses)
     reference = root / "reference"
     lab.save(reference)
-    with ws.opened(lab.warehouse, read_only=True) as con:
+    with lab.open(read_only=True) as con:
         after = ws.fingerprints(con)
-    after_published, _, _ = ws.published_copy(lab.published)
+    after_published, _, _ = lab.published_copy()
     assert after_published == after, "the published copy of the reference run differs from its warehouse"
     return Setting(
         lab,
@@ -115,7 +115,7 @@ def prepare(root: Path) -> Setting:
     )
 
 
-def _windows(run: Launched, phases: dict[str, str]) -> dict[str, Window]:
+def _windows(run: Launched, phases: dict[str, str], publish_pauses: int) -> dict[str, Window]:
     """Each stratum from its first step's start to the next stratum's (the last: to its last step's end)."""
     starts = {}
     for stratum in STRATA:
@@ -128,7 +128,8 @@ def _windows(run: Launched, phases: dict[str, str]) -> dict[str, Window]:
     ends = [starts[s][1] for s in order[1:]] + [max(run.step_ended[s] for s in last_steps)]
     windows = {s: Window(starts[s][0], end - starts[s][1]) for s, end in zip(order, ends, strict=True)}
     # Without the hook the publish step takes milliseconds and no kill would land inside it.
-    assert windows["publish"].seconds > 5 * SLOW, f"the crash hook did not slow publishing: {windows}"
+    slowed = windows["publish"].seconds > publish_pauses * SLOW
+    assert slowed, f"the crash hook did not slow publishing: {windows}"
     return windows
 
 
@@ -186,27 +187,27 @@ def _check_after_kill(setting: Setting, run_id: str, trial: Trial) -> None:
         "published folder holds one whole copy",
     ]
     try:
-        with ws.opened(lab.warehouse) as con:
+        with lab.open() as con:
             prints = ws.fingerprints(con)
             trial.rows_compared += sum(rows for rows, _ in prints.values())
             for table in sorted(set(prints) | set(setting.before)):
                 if prints.get(table) not in (setting.before.get(table), setting.after.get(table)):
                     trial.problems.append(f"{table} is in neither its state before the run nor after it")
-            ws.attach(con, setting.template / lab.warehouse.name, "before")
+            lab.attach_saved(con, setting.template, "before")
             trial.rows_lost += ws.raw_rows_lost(con, "before")
             trial.problems += ws.audit_problems(con, run_id, tables_of)
     except duckdb.Error as exc:
         trial.problems.append(f"the warehouse does not open read-write after the kill: {exc}")
-    visible, _ = ws.published_files(lab.published)
+    visible, _ = lab.published_files()
     if visible != [lab.published.name]:
         trial.problems.append(f"readers of the published folder see {visible}")
         return
-    if ws.sha256(lab.published) == setting.before_published_sha:
+    if lab.published_token() == setting.before_published_sha:
         trial.published = "previous"
         return
     trial.published = "new"
     try:
-        prints, runs, mode = ws.published_copy(lab.published)
+        prints, runs, mode = lab.published_copy()
     except duckdb.Error as exc:
         trial.problems.append(f"the published copy does not open: {exc}")
         return
@@ -224,23 +225,23 @@ def _check_converged(setting: Setting, trial: Trial) -> None:
         "published copy is the reference's",
         "no run left in progress",
     ]
-    with ws.opened(lab.warehouse, read_only=True) as con:
+    with lab.open(read_only=True) as con:
         prints = ws.fingerprints(con)
         trial.rows_compared += sum(rows for rows, _ in prints.values())
         trial.divergent = sorted(
             t for t in set(prints) | set(setting.after) if prints.get(t) != setting.after.get(t)
         )
         if trial.divergent:
-            ws.attach(con, setting.reference / lab.warehouse.name, "reference")
+            lab.attach_saved(con, setting.reference, "reference")
             for table in trial.divergent:
                 if table in setting.after and table in prints:
                     trial.rows_lost += ws.missing_rows(con, table, "reference")
         if debris := ws.dbt_debris(con):
             trial.problems.append(f"dbt left {debris} after the re-run")
-    visible, staging = ws.published_files(lab.published)
+    visible, staging = lab.published_files()
     if visible != [lab.published.name] or staging:
         trial.problems.append(f"the published folder holds {visible + staging} after the re-run")
-    prints, _, mode = ws.published_copy(lab.published)
+    prints, _, mode = lab.published_copy()
     if prints != setting.after_published or mode != READ_ONLY:
         trial.problems.append(f"the re-run's published copy differs from the reference's (mode {mode:o})")
     if unfinished := ws.unfinished_runs(lab.dagster_home):
