@@ -151,11 +151,12 @@ def _manifest(_block_network):
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    """The crash harness's figures (file and team profiles), pass or fail."""
+    """The figures of the crash harness (file and team profiles) and of the team profile's queue
+    and reader test, pass or fail."""
     from tests.crash.conftest import REPORTS
 
     for text in REPORTS:
-        terminalreporter.section("crash harness")
+        terminalreporter.section("figures")
         terminalreporter.write_line(text)
 
 

@@ -27,6 +27,7 @@ from orchestration import cli
 from orchestration.alerts import Alert, AlertResource
 from tests.conftest import PROJECT_ROOT
 from tests.crash import warehouse_state as ws
+from tests.crash.conftest import REPORTS
 from tests.team.conftest import new_team
 
 pytestmark = pytest.mark.e2e
@@ -121,8 +122,26 @@ def queued(pg_cluster, tmp_path_factory):
         reading = reader.communicate(timeout=120)[0]
         _stop(daemon)
         patch.undo()
-    return SimpleNamespace(
+    result = SimpleNamespace(
         team=team, records=records, events=events, reader=json.loads(reading), elapsed=elapsed
+    )
+    REPORTS.append(_figures(result))
+    return result
+
+
+def _figures(queued) -> str:
+    """The figures `make test` prints at its end (tests/conftest.py), pass or fail."""
+    r = queued.reader
+    runs = ", ".join(
+        f"{x.dagster_run.status.value} in {x.end_time - x.start_time:.1f}s" for x in queued.records
+    )
+    return (
+        f"Team profile: {RUNS} runs launched at once through the daemon's queue, done in "
+        f"{queued.elapsed:.0f}s ({runs}).\n"
+        f"Reader process during the runs ({r['seconds']}s): {r['published_reads']} reads of the published "
+        f"snapshot (snapshots {r['published_snapshots']}, runs seen {len(r['runs_seen'])}), "
+        f"{r['latest_reads']} reads of the latest state ({r['latest_snapshots_seen']} snapshots); "
+        f"errors {r['errors']}, inconsistent {r['inconsistent']}, torn loads {r['torn']}."
     )
 
 
@@ -138,15 +157,10 @@ def test_two_runs_launched_at_once_go_through_the_queue_one_after_the_other(queu
     queued_at = queued.events[second.dagster_run.run_id]
     assert queued_at[dg.DagsterEventType.RUN_ENQUEUED] < first.end_time
     assert queued_at[dg.DagsterEventType.RUN_STARTING] >= first.end_time - 1
-    print(
-        f"\nteam profile: {RUNS} runs through the daemon's queue in {queued.elapsed:.0f}s; per run "
-        + ", ".join(f"{r.end_time - r.start_time:.1f}s" for r in records)
-    )
 
 
 def test_a_reader_during_the_runs_saw_only_whole_published_runs_and_no_error(queued):
     reading = queued.reader
-    print(f"\nlake reader during the runs: {json.dumps(reading)}")
     assert reading["errors"] == 0, reading["errors_sample"]
     assert reading["inconsistent"] == 0 and reading["torn"] == 0, reading
     assert reading["published_reads"] > 0 and reading["latest_reads"] > 0
@@ -184,13 +198,13 @@ def test_make_sql_opens_the_newest_published_snapshot_in_the_duckdb_cli(queued, 
     argv, target = cli.sql_command(WarehouseResource())
     assert "published snapshot" in target
     done = subprocess.run(
-        [*argv, "-csv", "-c", "select run_id, summary_run_id = run_id from published.run_info"],
+        [*argv, "-csv", "-c", "select run_id, summary_run_id = run_id as matches from published.run_info"],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split()[1:] == [f"{queued.records[-1].dagster_run.run_id},true"]
+    assert done.stdout.split() == ["run_id,matches", f"{queued.records[-1].dagster_run.run_id},true"]
     # Read-only: the CLI session cannot write the lake.
     write = subprocess.run([*argv, "-c", "create table marts.x (i int)"], capture_output=True, text=True)
     assert "read-only" in (write.stdout + write.stderr).lower()
