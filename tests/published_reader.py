@@ -14,6 +14,24 @@ from pathlib import Path
 import duckdb
 
 
+def one_run(con, run_id: str, summary_run_id: str, as_of) -> bool:
+    """Whether the summary, its history row, the audit and a mart read on `con` all come from the
+    run that published (run_info's `run_id`)."""
+    summary = con.execute("select distinct run_id from marts.thesis_summary").fetchall()
+    history = con.execute(
+        "select distinct run_id from marts.thesis_summary_history where as_of = ?", [as_of]
+    ).fetchall()
+    audited = con.execute("select count(*) from raw.load_audit where run_id = ?", [run_id]).fetchall()
+    mart = con.execute("select count(*) from marts.mart_dollar").fetchall()
+    return (
+        run_id == summary_run_id
+        and summary == [(run_id,)]
+        and history == [(run_id,)]
+        and audited[0][0] > 0
+        and mart[0][0] > 0
+    )
+
+
 def read_once(path: Path) -> tuple[str, bool]:
     """(run id, consistent) of one complete read of the published copy."""
     con = duckdb.connect(str(path), read_only=True)
@@ -21,21 +39,9 @@ def read_once(path: Path) -> tuple[str, bool]:
         ((run_id, summary_run_id, as_of),) = con.execute(
             "select run_id, summary_run_id, as_of from published.run_info"
         ).fetchall()
-        summary = con.execute("select distinct run_id from marts.thesis_summary").fetchall()
-        history = con.execute(
-            "select distinct run_id from marts.thesis_summary_history where as_of = ?", [as_of]
-        ).fetchall()
-        audited = con.execute("select count(*) from raw.load_audit where run_id = ?", [run_id]).fetchall()
-        mart = con.execute("select count(*) from marts.mart_dollar").fetchall()
+        consistent = one_run(con, run_id, summary_run_id, as_of)
     finally:
         con.close()
-    consistent = (
-        run_id == summary_run_id
-        and summary == [(run_id,)]
-        and history == [(run_id,)]
-        and audited[0][0] > 0
-        and mart[0][0] > 0
-    )
     return run_id, consistent
 
 

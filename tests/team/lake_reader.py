@@ -20,6 +20,7 @@ import duckdb
 
 from config import lake
 from config.resources import WarehouseResource
+from tests.published_reader import one_run
 
 TORN = """
 select count(*) from {table}
@@ -35,20 +36,7 @@ def read_published(target: lake.Lake) -> tuple[str, int, bool]:
         ((run_id, summary_run_id, as_of, data_snapshot),) = con.execute(
             "select run_id, summary_run_id, as_of, snapshot_id from published.run_info"
         ).fetchall()
-        summary = con.execute("select distinct run_id from marts.thesis_summary").fetchall()
-        history = con.execute(
-            "select distinct run_id from marts.thesis_summary_history where as_of = ?", [as_of]
-        ).fetchall()
-        audited = con.execute("select count(*) from raw.load_audit where run_id = ?", [run_id]).fetchall()
-        mart = con.execute("select count(*) from marts.mart_dollar").fetchall()
-    consistent = (
-        run_id == summary_run_id
-        and summary == [(run_id,)]
-        and history == [(run_id,)]
-        and audited[0][0] > 0
-        and mart[0][0] > 0
-        and data_snapshot < snapshot
-    )
+        consistent = one_run(con, run_id, summary_run_id, as_of) and data_snapshot < snapshot
     return run_id, snapshot, consistent
 
 

@@ -44,20 +44,7 @@ asset_prices as (
 ),
 
 aligned as (
-    -- The asset's last price on or before each benchmark day: a crypto weekend, or a holiday the
-    -- benchmark closes on, lands in the next benchmark day's return, so both returns span the
-    -- same interval.
-    select
-        benchmark_days.*,
-        asset_prices.obs_date as asset_date,
-        asset_prices.value as asset_value
-    from benchmark_days
-    asof left join asset_prices
-        on asset_prices.asset_source = benchmark_days.asset_source
-        and asset_prices.asset_series_id = benchmark_days.asset_series_id
-        and asset_prices.benchmark_source = benchmark_days.benchmark_source
-        and asset_prices.benchmark_series_id = benchmark_days.benchmark_series_id
-        and asset_prices.obs_date <= benchmark_days.obs_date
+    {{ align_asset_to_benchmark('benchmark_days', 'asset_prices') }}
 ),
 
 asset_returns as (
@@ -66,7 +53,7 @@ asset_returns as (
         100 * asset_value / lag(asset_value) over by_pair - 100 as asset_return_pct
     from aligned
     window by_pair as (
-        partition by asset_source, asset_series_id, benchmark_source, benchmark_series_id order by obs_date
+        partition by {{ pair_keys() }} order by obs_date
     )
 ),
 
@@ -78,7 +65,7 @@ rolling as (
         regr_count(asset_return_pct, benchmark_return_pct) over last_year as returns_in_window
     from asset_returns
     window last_year as (
-        partition by asset_source, asset_series_id, benchmark_source, benchmark_series_id
+        partition by {{ pair_keys() }}
         order by obs_date
         rows between {{ window_size - 1 }} preceding and current row
     )

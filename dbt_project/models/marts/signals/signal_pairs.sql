@@ -55,19 +55,8 @@ asset_prices as (
 
 aligned as (
     -- The benchmark's observation dates set the calendar; the asset contributes its last value on
-    -- or before each (a crypto weekend lands in Monday's return), so both returns span the same
-    -- interval, as in int_prices__paired_returns.
-    select
-        benchmark_days.*,
-        asset_prices.obs_date as asset_date,
-        asset_prices.value as asset_value
-    from benchmark_days
-    asof left join asset_prices
-        on asset_prices.asset_source = benchmark_days.asset_source
-        and asset_prices.asset_series_id = benchmark_days.asset_series_id
-        and asset_prices.benchmark_source = benchmark_days.benchmark_source
-        and asset_prices.benchmark_series_id = benchmark_days.benchmark_series_id
-        and asset_prices.obs_date <= benchmark_days.obs_date
+    -- or before each, as in int_prices__paired_returns.
+    {{ align_asset_to_benchmark('benchmark_days', 'asset_prices') }}
 ),
 
 returns as (
@@ -77,7 +66,7 @@ returns as (
         100 * benchmark_value / lag(benchmark_value) over by_pair - 100 as benchmark_return_pct
     from aligned
     window by_pair as (
-        partition by asset_source, asset_series_id, benchmark_source, benchmark_series_id order by obs_date
+        partition by {{ pair_keys() }} order by obs_date
     )
 ),
 
@@ -92,7 +81,7 @@ rolling as (
     from returns
     window
         by_pair as (
-            partition by asset_source, asset_series_id, benchmark_source, benchmark_series_id order by obs_date
+            partition by {{ pair_keys() }} order by obs_date
         )
         {%- for n in pair_windows %},
         last_{{ n }} as (by_pair rows between {{ n - 1 }} preceding and current row)
