@@ -213,39 +213,61 @@ def gx_sql(args: argparse.Namespace) -> dict:
 
 def summary(args: argparse.Namespace) -> dict:
     """The summary step's own work, in the order the asset does it, on a copy of the warehouse
-    (the sandbox's summary history stays the pipeline's): read the marts and loads, score,
-    backfill the month-ends, write the summary, its history and the flips, render the report."""
+    (the sandbox's summary history stays the pipeline's): every thesis of config/theses/ read,
+    scored and backfilled over the marts and signals, the summary, its history and the flips
+    written, and each thesis' report rendered."""
     import shutil
+
+    import polars as pl
 
     from assets import summary as step
     from assets.report import render_report
     from assets.thesis import evaluate
-    from config.theses import load_thesis
+    from config.theses import load_theses
 
     clock = Clock()
     copy = Path(args.workdir) / "summary.duckdb"
     shutil.copy(args.warehouse, copy)
     as_of = dt.date.fromisoformat(args.as_of)
-    thesis = clock.lap("compute_s", load_thesis)
+    theses = clock.lap("compute_s", load_theses)
     con = _connect(copy)
     clock.lap("write_s", step.ensure_history, con)
-    marts, loads = clock.lap("read_s", lambda: (step.read_marts(con), step.read_loads(con)))
-    result = clock.lap("compute_s", evaluate, thesis, marts, as_of, loads)
+    frames, loads = clock.lap("read_s", lambda: (step.read_frames(con, theses), step.read_loads(con)))
+    result = clock.lap(
+        "compute_s", lambda: pl.concat([evaluate(t, frames, as_of, loads) for t in theses.values()])
+    )
     skip = clock.lap("read_s", step.days_computed_on_the_day, con)
-    backfilled = clock.lap("compute_s", step.backfill, thesis, marts, loads, as_of, skip)
+    backfilled = clock.lap(
+        "compute_s",
+        lambda: pl.concat(
+            [step.backfill(t, frames, loads, as_of, skip.get(i, set())) for i, t in theses.items()]
+        ),
+    )
     clock.lap("write_s", step.write_summary, con, result, "bench", as_of, backfilled)
     history = clock.lap("read_s", step.read_history, con)
     flips_sql = "select * from marts.thesis_status_flips order by as_of"
     flips = clock.lap("read_s", lambda: con.sql(flips_sql).pl())
     con.close()
     reports = Path(args.workdir) / "reports"
-    clock.lap("report_s", render_report, thesis, result, history, flips, marts, reports)
+    for thesis in theses.values():
+        mine = pl.col("thesis") == thesis.id
+        clock.lap(
+            "report_s",
+            render_report,
+            thesis,
+            result.filter(mine),
+            history.filter(mine),
+            flips.filter(mine),
+            frames,
+            reports / thesis.id,
+        )
     copy.unlink()
     return {
         **clock.laps,
         "summary_s": round(sum(clock.laps.values()), 4),
-        "marts": len(marts),
-        "rows_read": sum(f.height for f in marts.values()),
+        "theses": len(theses),
+        "frames": len(frames),
+        "rows_read": sum(f.height for f in frames.values()),
     }
 
 
