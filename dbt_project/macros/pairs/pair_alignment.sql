@@ -21,3 +21,11 @@
         and {{ asset_prices }}.benchmark_series_id = {{ benchmark_days }}.benchmark_series_id
         and {{ asset_prices }}.obs_date <= {{ benchmark_days }}.obs_date
 {%- endmacro %}
+
+{#- A rolling pair statistic (regr_slope, corr) once its window of n returns is full: NULL before,
+    NULL, not NaN, where a flat benchmark leaves it undefined. Rounded to 10 decimals: DuckDB's
+    windowed aggregates combine partial states in an order that varies from run to run, so the
+    last bits did too (a correlation of 1.0 came out as 0.9999999999999999 on some runs). -#}
+{% macro full_window_stat(stat, count, n) -%}
+    case when {{ count }} = {{ n }} and not isnan({{ stat }}) then round({{ stat }}, 10) end
+{%- endmacro %}

@@ -84,10 +84,8 @@ final as (
         asset_value,
         asset_return_pct,
         returns_in_window,
-        -- NULL, not NaN, where a flat benchmark leaves the slope undefined.
-        case when returns_in_window = {{ window_size }} and not isnan(slope) then slope end as beta_1y,
-        case when returns_in_window = {{ window_size }} and not isnan(correlation) then correlation end
-            as correlation_1y
+        {{ full_window_stat('slope', 'returns_in_window', window_size) }} as beta_1y,
+        {{ full_window_stat('correlation', 'returns_in_window', window_size) }} as correlation_1y
     from rolling
 )
 

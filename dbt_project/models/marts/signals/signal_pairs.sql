@@ -128,11 +128,9 @@ final as (
             then (100 * asset_value / asset_base_{{ w }}) - (100 * benchmark_value / benchmark_base_{{ w }})
         end as relative_{{ w }}_pp
         {%- endfor %}
-        {#- NULL, not NaN, where a flat benchmark leaves the slope undefined; NULL until the window is full. #}
         {%- for n in pair_windows %},
-        case when returns_in_{{ n }} = {{ n }} and not isnan(slope_{{ n }}) then slope_{{ n }} end as beta_{{ n }},
-        case when returns_in_{{ n }} = {{ n }} and not isnan(correlation_raw_{{ n }}) then correlation_raw_{{ n }} end
-            as correlation_{{ n }}
+        {{ full_window_stat('slope_' ~ n, 'returns_in_' ~ n, n) }} as beta_{{ n }},
+        {{ full_window_stat('correlation_raw_' ~ n, 'returns_in_' ~ n, n) }} as correlation_{{ n }}
         {%- endfor %}
     from bases
     where asset_date is not null
