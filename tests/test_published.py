@@ -10,7 +10,9 @@ import duckdb
 import pytest
 
 from assets.publish import publish
+from config.catalog import load_catalog
 from config.resources import CONNECTION_CONFIG, WarehouseResource
+from config.theses import load_theses
 from orchestration import cli
 from tests.conftest import PROJECT_ROOT, demo_env
 
@@ -80,7 +82,9 @@ def test_the_readme_has_at_least_eight_queries_for_analysts():
 
 
 STATUSES = {"confirms", "neutral", "contradicts", "stale", "no_data"}
-PILLARS = {"dollar", "equities", "crypto", "macro", "value_share", "ai_cost"}
+THESES = load_theses()
+ESSAY = "american_exceptionalism"
+FRED_SERIES = len(load_catalog().for_source("fred"))
 
 
 def descending(rows: list[dict], column: str) -> bool:
@@ -88,25 +92,31 @@ def descending(rows: list[dict], column: str) -> bool:
     return values == sorted(values, reverse=True) and len(set(values)) == len(values)
 
 
-# What each README query must return on the demo copy, keyed by a phrase of the query: the rows it
-# promises, and what they mean. A new query in the README needs an entry here.
+def pillars_then_metrics(rows: list[dict], thesis: str) -> bool:
+    """Every pillar of `thesis`, each its pillar row (no metric) first, then its metrics."""
+    return (
+        {r["pillar"] for r in rows} == set(THESES[thesis].pillars)
+        and all(
+            (r["metric"] is None) == (i == 0 or rows[i - 1]["pillar"] != r["pillar"])
+            for i, r in enumerate(rows)
+        )
+        and all(r["status"] in STATUSES for r in rows)
+    )
+
+
+# What each README query must return on the demo copy, keyed by a phrase found in that query alone:
+# the rows it promises, and what they mean. A new query in the README needs an entry here.
 MEANING = {
     "summary_matches": lambda rows, run: (
         len(rows) == 1 and rows[0]["summary_matches"] and rows[0]["run_id"] == run
     ),
     "round(score, 2) as score, evidence": lambda rows, run: (
-        len(rows) == 1
-        and rows[0]["status"] in STATUSES
-        and rows[0]["evidence"].startswith("The American-exceptionalism trade is ending?")
-    ),
-    "row_type in ('pillar', 'metric')": lambda rows, run: (
-        {r["pillar"] for r in rows} == PILLARS
-        and all(
-            rows[i]["metric"] is None
-            for i, r in enumerate(rows)
-            if i == 0 or rows[i - 1]["pillar"] != r["pillar"]
-        )
+        [r["thesis"] for r in rows] == sorted(THESES)
         and all(r["status"] in STATUSES for r in rows)
+        and all(r["evidence"].startswith(THESES[r["thesis"]].question) for r in rows)
+    ),
+    "where thesis = 'fed_cant_cut' and row_type in ('pillar', 'metric')": lambda rows, run: (
+        pillars_then_metrics(rows, "fed_cant_cut")
     ),
     # The demo's data are all fresh: nothing is stale, and a row here would have to say why.
     "status in ('stale', 'no_data')": lambda rows, run: all(r["reason"] for r in rows),
@@ -133,20 +143,44 @@ MEANING = {
         and descending(rows, "date")
         and {r["gpt4_level_benchmark"] for r in rows} <= {"MMLU", "GPQA Diamond"}
     ),
-    "from marts.thesis_summary_history\nwhere row_type = 'verdict'": lambda rows, run: (
-        len(rows) == 30 and descending(rows, "as_of") and all(r["status"] in STATUSES for r in rows)
+    # Every thesis a column, a verdict for each of the last 30 snapshots (36 backfilled month-ends
+    # and today's).
+    "on thesis using any_value(status)": lambda rows, run: (
+        len(rows) == 30
+        and descending(rows, "as_of")
+        and set(rows[0]) == {"as_of", *THESES}
+        and all(r[t] in STATUSES for r in rows for t in THESES)
     ),
-    "pivot": lambda rows, run: len(rows) == 37 and set(rows[0]) == {"as_of", *PILLARS},
+    "on pillar using any_value(status)": lambda rows, run: (
+        len(rows) == 37 and set(rows[0]) == {"as_of", *THESES[ESSAY].pillars}
+    ),
     "thesis_status_flips": lambda rows, run: all(r["previous_status"] != r["status"] for r in rows),
+    # One row per series (its latest), the most unusual first, those without a z-score last.
+    "round(zscore_252, 2) as zscore_252": lambda rows, run: (
+        len(rows) == len({(r["source"], r["series_id"]) for r in rows}) >= FRED_SERIES
+        and [abs(r["zscore_252"]) if r["zscore_252"] is not None else -1 for r in rows]
+        == sorted((abs(r["zscore_252"]) if r["zscore_252"] is not None else -1 for r in rows), reverse=True)
+    ),
+    "from marts.signal_pairs": lambda rows, run: (
+        len(rows) == 5
+        and descending(rows, "date")
+        and all(r["spread_pp"] == round(r["dgs2"] - r["dff"], 2) for r in rows)
+        and all(r["correlation_252"] is None or -1 <= r["correlation_252"] <= 1 for r in rows)
+    ),
     # The demo reloads the same values: nothing revised, nothing failed.
     "fred_observations_history": lambda rows, run: rows == [],
     "status in ('failed', 'missing', 'rejected')": lambda rows, run: rows == [],
-    "qualify row_number() over (partition by source, series_id": lambda rows, run: (
+    "partition by source, series_id order by loaded_at desc": lambda rows, run: (
         len(rows) == len({(r["source"], r["series_id"]) for r in rows})
         and {r["status"] for r in rows} == {"loaded"}
     ),
-    "days_old": lambda rows, run: len(rows) == 15 and all(r["days_old"] >= 0 for r in rows),
+    "days_old": lambda rows, run: len(rows) == FRED_SERIES and all(r["days_old"] >= 0 for r in rows),
 }
+
+
+def test_every_meaning_matches_one_readme_query():
+    queries = readme_queries()
+    assert {phrase: sum(phrase in q for q in queries) for phrase in MEANING} == dict.fromkeys(MEANING, 1)
 
 
 @pytest.mark.parametrize("query", readme_queries(), ids=lambda q: q.split("\n")[0][:60])
