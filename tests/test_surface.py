@@ -81,12 +81,37 @@ _UNSAFE_YAML = {"load", "load_all", "full_load", "full_load_all", "unsafe_load",
 _UNSAFE_LOADERS = {"Loader", "FullLoader", "UnsafeLoader", "CLoader", "CFullLoader", "CUnsafeLoader"}
 
 
+_SAFE_LOADERS = {"SafeLoader", "CSafeLoader"}
+
+
+def _loader_name(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _safe_load_calls(tree: ast.AST) -> set[ast.AST]:
+    """The `yaml.load` / `yaml.load_all` attributes of calls whose Loader is a safe one (libyaml's
+    CSafeLoader reads what safe_load reads, in C)."""
+    safe = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"load", "load_all"}
+        ):
+            loaders = [k.value for k in node.keywords if k.arg == "Loader"] + node.args[1:2]
+            if loaders and all(_loader_name(loader) in _SAFE_LOADERS for loader in loaders):
+                safe.add(node.func)
+    return safe
+
+
 def unsafe_yaml_calls(source: str) -> list[int]:
-    """Lines that load YAML with anything but safe_load / safe_load_all."""
+    """Lines that load YAML with anything but safe_load / safe_load_all or a safe Loader."""
+    tree = ast.parse(source)
+    safe = _safe_load_calls(tree)
     lines = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "yaml":
-            if node.attr in _UNSAFE_YAML | _UNSAFE_LOADERS:
+            if node.attr in _UNSAFE_YAML | _UNSAFE_LOADERS and node not in safe:
                 lines.append(node.lineno)
         elif isinstance(node, ast.ImportFrom) and node.module == "yaml":
             lines += [node.lineno for a in node.names if a.name in _UNSAFE_YAML | _UNSAFE_LOADERS | {"*"}]
@@ -107,6 +132,9 @@ def test_the_yaml_check_catches_every_unsafe_form():
         "yaml.load(t)\nyaml.load(t, Loader=yaml.FullLoader)\nyaml.unsafe_load(t)\nfrom yaml import load\n"
     )
     assert unsafe_yaml_calls(unsafe) == [1, 2, 2, 3, 4]
+    # A safe loader passed to yaml.load is safe_load (in C with CSafeLoader); any other is not.
+    assert unsafe_yaml_calls("yaml.load(t, Loader=yaml.CSafeLoader)\nyaml.load_all(t, SafeLoader)\n") == []
+    assert unsafe_yaml_calls("yaml.load(t, Loader=yaml.CLoader)\nyaml.load(t, Loader=Mine)\n") == [1, 1, 2]
 
 
 def test_every_yaml_load_in_the_codebase_is_safe_load():
