@@ -332,12 +332,16 @@ def _outcome(result, suite: Suite, rows: int, samples: dict[int, list[dict[str, 
         error = _exception(r.exception_info)
         if error is not None:
             observed = error
+        unexpected = details.get("unexpected_count")
+        if unexpected is None and details.get("element_count") == 0:
+            # A column check on no rows: GX's SQL engine leaves the count out where pandas says 0.
+            unexpected = 0
         outcomes[position] = ExpectationOutcome(
             expectation=r.expectation_config.type,
             columns=spec.columns,
             severity=spec.severity,
             success=bool(r.success),
-            unexpected_count=details.get("unexpected_count"),
+            unexpected_count=unexpected,
             element_count=details.get("element_count"),
             observed=_jsonable(observed),
             why=spec.why,
