@@ -175,11 +175,11 @@ def test_a_failed_warehouse_write_fails_the_step_and_leaves_nothing_half_loaded(
     monkeypatch.setattr(raw, "UPSERT_BATCH_ROWS", 100)
     upsert, calls = raw.upsert, []
 
-    def failing_upsert(con, connector, incoming):
+    def failing_upsert(con, connector, incoming, **kw):
         calls.append(incoming.num_rows)
         if len(calls) == 3:
             raise duckdb.IOException("IO Error: No space left on device")
-        return upsert(con, connector, incoming)
+        return upsert(con, connector, incoming, **kw)
 
     monkeypatch.setattr(raw, "upsert", failing_upsert)
     with pytest.raises(duckdb.IOException, match="No space left"):

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from assets import raw
@@ -119,6 +120,64 @@ def test_a_load_merged_in_batches_stores_and_counts_what_one_merge_would(tmp_pat
     assert results[0] == results[1] and len(results[0][1]) == 9
 
 
+def test_a_first_load_inserts_and_counts_what_the_merge_would(tmp_path):
+    incoming = raw._with_lineage(parsed(BODY), fred.CONNECTOR.schema)
+    results = []
+    for first in (True, False):
+        with duckdb.connect(str(tmp_path / f"wh-{first}.duckdb")) as connection:
+            raw.ensure_tables(connection, fred.CONNECTOR)
+            stats = raw.upsert(connection, fred.CONNECTOR, incoming, first=first)
+            results.append((stats, snapshot(connection)))
+    assert results[0] == results[1]
+    assert [(s.series_id, s.rows_in_body, s.rows_new, s.rows_revised) for s in results[0][0]] == [
+        ("DTWEXBGS", 3, 3, 0)
+    ]
+
+
+def test_a_load_joins_only_batches_holding_a_series_the_table_already_has(con, monkeypatch):
+    raw.load(con, fred.CONNECTOR, [parsed(BODY)], [], run_id="r1")
+    revised = parsed(BODY.replace("101.0", "101.5"), NOW + dt.timedelta(days=1))
+    new = Body(
+        "fred", "SP500", "csv", BODY.replace("DTWEXBGS", "SP500").encode(), "replay", NOW, "test://fred"
+    )
+    upsert, firsts = raw.upsert, []
+
+    def recording_upsert(*args, first=False):
+        firsts.append(first)
+        return upsert(*args, first=first)
+
+    monkeypatch.setattr(raw, "UPSERT_BATCH_ROWS", 4)  # one body per batch
+    monkeypatch.setattr(raw, "upsert", recording_upsert)
+    stats = raw.load(con, fred.CONNECTOR, [revised, raw.Parsed(new, fred.parse(new))], [], run_id="r2")
+    assert firsts == [False, True]
+    assert [(s.series_id, s.rows_new, s.rows_revised) for s in stats] == [("DTWEXBGS", 0, 1), ("SP500", 3, 0)]
+    assert con.execute("select count(*) from raw.fred_observations_history").fetchall() == [(1,)]
+
+
+def test_a_load_in_many_batches_does_not_hold_the_batches_it_has_merged(con, monkeypatch):
+    # DuckDB keeps every view a transaction replaced until it commits, and with it the Arrow table
+    # the view reads: a first load that named each batch in SQL held them all until the end.
+    def body(i: int) -> raw.Parsed:
+        series = f"S{i:03d}"
+        lines = (f"{dt.date(2000, 1, 1) + dt.timedelta(days=d)},{i + 1 + d / 1000}\n" for d in range(2_000))
+        csv = f"observation_date,{series}\n" + "".join(lines)
+        b = Body("fred", series, "csv", csv.encode(), "replay", NOW, "test://fred")
+        return raw.Parsed(b, fred.parse(b))
+
+    upsert, allocated = raw.upsert, []
+
+    def measuring_upsert(*args, **kw):
+        result = upsert(*args, **kw)
+        allocated.append(pa.total_allocated_bytes())
+        return result
+
+    monkeypatch.setattr(raw, "UPSERT_BATCH_ROWS", 2_000)  # one body per batch
+    monkeypatch.setattr(raw, "upsert", measuring_upsert)
+    raw.load(con, fred.CONNECTOR, (body(i) for i in range(30)), [], run_id="r1")
+    batch = raw._with_lineage(body(0), fred.CONNECTOR.schema).nbytes
+    assert len(allocated) == 30 and allocated[-1] - allocated[0] < 3 * batch
+
+
 def test_a_streamed_load_merges_as_it_goes_and_a_late_failure_undoes_every_batch(con, monkeypatch):
     def fetched(series: str) -> raw.Parsed:
         b = Body(
@@ -130,9 +189,9 @@ def test_a_streamed_load_merges_as_it_goes_and_a_late_failure_undoes_every_batch
     merged_after: list[int] = []
     upsert = raw.upsert
 
-    def counting_upsert(*args):
+    def counting_upsert(*args, **kw):
         merged_after.append(len(pulled))
-        return upsert(*args)
+        return upsert(*args, **kw)
 
     def bodies():
         for series in ("DTWEXBGS", "DEXCHUS", "SP500"):
