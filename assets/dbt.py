@@ -23,7 +23,7 @@ from dagster_dbt import (
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
 from assets.raw import ident
-from config.resources import DBT_PROJECT_DIR, DbtResource, WarehouseResource, dbt_executable
+from config.resources import DBT_PROJECT_DIR, DbtResource, WarehouseResource, dbt_executable, dbt_target_dir
 from config.theses import load_theses, signal_pairs
 
 
@@ -69,7 +69,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     invocation = dbt.cli(
         ["build", "--exclude-resource-type", "unit_test", "--vars", signal_vars()],
         context=context,
-        target_path=dbt_project.target_path / "dagster",
+        target_path=dbt_target_dir(),
     )
     # Row counts are added here rather than with dagster-dbt's fetch_row_counts(): that opens the
     # dbt adapter's DuckDB connection inside this process and keeps it, which then blocks every

@@ -21,24 +21,25 @@ from bench import sandbox
 from bench.catalog import write_catalog
 from bench.runs import DBT_PROJECT, Runner
 from config.catalog import DEMO_START
+from config.resources import dbt_target_dir
 
 # The small-scale as-of date: fixed, so every run loads the same rows.
 SMALL_AS_OF = dt.date(2026, 6, 30)
 
 
-def dbt_target() -> Path:
-    """The target folder of the latest dbt invocation (the one with the newest run_results.json)."""
-    found = sorted(DBT_PROJECT.glob("target/**/run_results.json"), key=lambda p: p.stat().st_mtime)
-    if not found:
-        raise RuntimeError("no run_results.json under dbt_project/target: did the dbt step run?")
-    return found[-1].parent
+def dbt_target(box: sandbox.Sandbox) -> Path:
+    """The target folder of the dbt step's latest invocation on `box`'s warehouse."""
+    target = dbt_target_dir(box.data)
+    if not (target / "run_results.json").exists():
+        raise RuntimeError(f"no run_results.json in {target}: did the dbt step run?")
+    return target
 
 
 def _parts(runner: Runner, box: sandbox.Sandbox, run: dict, as_of: dt.date) -> dict:
     """The unavoidable parts of `run`, on the warehouse it left. Where a worker runs in a fresh
     interpreter, its inner timings count, not its start-up: `imports` alone stands for that."""
     env = box.env()
-    target = dbt_target()
+    target = dbt_target(box)
     pipeline_results = json.loads((target / "run_results.json").read_text())
     parts = {
         "imports": runner.worker("imports", env),
@@ -131,7 +132,7 @@ def _one_scale(runner: Runner, n: int, years: int, repeats: int, as_of: dt.date)
         env = box.env(THESIS_CATALOG=str(catalog))
         run = runner.pipeline(box, as_of, via_make=False, label=f"scale-{n}-{i}", THESIS_CATALOG=str(catalog))
         run["counts"] = _counts(box)
-        target = dbt_target()
+        target = dbt_target(box)
         side = {
             "pipeline_dbt": json.loads((target / "run_results.json").read_text())["elapsed_time"],
             "ingest": runner.worker("ingest", env, as_of=as_of, workdir=box.root),

@@ -53,6 +53,15 @@ def data_dir() -> Path:
     return _from_project(os.environ.get("THESIS_DATA_DIR", "data"))
 
 
+def dbt_target_dir(data: Path | None = None) -> Path:
+    """dbt's artifacts and logs for the runs of one data folder (`data`, else `data_dir()`):
+    manifest, run_results.json, compiled SQL, dbt.log. One folder per data folder, so two
+    warehouses (a replay beside the daily run, the tests' temporary ones) never write each other's
+    artifacts, and each keeps its partial parse (dbt re-parses fully when the profile, which names
+    the warehouse, changes)."""
+    return (data or data_dir()) / "dbt-target"
+
+
 # `file`: one DuckDB file on this machine (the default, offline). `team`: a DuckLake whose
 # catalog is in PostgreSQL, with Dagster's instance in PostgreSQL too (docs/scaling.md).
 PROFILES = ("file", "team")

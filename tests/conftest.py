@@ -150,6 +150,24 @@ def _manifest(_block_network):
         subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, check=True)
 
 
+def pytest_sessionfinish(session) -> None:
+    """Under pytest-xdist each worker holds the figures of its own tests: hand them to the
+    controller, which prints them (below)."""
+    from tests.crash.conftest import REPORTS
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["figures"] = list(REPORTS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """xdist's controller, as each worker ends: collect that worker's figures."""
+    from tests.crash.conftest import REPORTS
+
+    REPORTS.extend(getattr(node, "workeroutput", {}).get("figures", []))
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     """The figures of the crash harness (file and team profiles) and of the team profile's queue
     and reader test, pass or fail."""
