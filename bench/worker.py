@@ -174,9 +174,10 @@ def gx(args: argparse.Namespace) -> dict:
     """The gate step's work: one GX context, every suite in the warehouse, Data Docs once."""
     clock = Clock()
     clock.lap("import_gx_s", __import__, "great_expectations")
-    from expectations.gx_runner import Validator
+    from expectations.gx_runner import Validator, cap_memory
 
     con = _connect(Path(args.warehouse))
+    cap_memory(con, Path(args.workdir) / "gx_spill")
     suites = clock.lap("build_suites_s", _suites, con, args.as_of)
     validator = clock.lap("context_s", Validator, Path(args.workdir) / "gx_docs", run_name="bench")
     outcomes = [clock.lap("validate_s", validator.validate_in_warehouse, con, suite) for suite in suites]
@@ -195,9 +196,12 @@ def gx(args: argparse.Namespace) -> dict:
 def gx_sql(args: argparse.Namespace) -> dict:
     """Every suite the gate runs as its SQL twin (expectations/twin.py): one query per suite over
     the same relation, flagging the rows GX flags (tests/test_gate.py proves the two agree)."""
+    from expectations.gx_runner import cap_memory
     from expectations.twin import twin_flags
 
+    # The same DuckDB as the gate's: its memory cap too, so both sides spill alike.
     con = _connect(Path(args.warehouse))
+    cap_memory(con, Path(args.warehouse).parent / "gx_spill")
     suites = _suites(con, args.as_of)
     t0 = time.perf_counter()
     for suite in suites:

@@ -126,13 +126,14 @@ def gx_gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     """Validates every selected suite against the warehouse, then renders their Data Docs once."""
     import duckdb
 
-    from expectations.gx_runner import SuiteOutcome, Validator
+    from expectations.gx_runner import SuiteOutcome, Validator, cap_memory
 
     as_of = sources.reference_date()
     docs_dir = data_dir() / DOCS_DIR
     validator = Validator(docs_dir, run_name=context.run.run_id)
     validated = []
     with warehouse.connect() as con:
+        cap_memory(con, data_dir() / "gx_spill")
         for gate in GATES:
             if gate.key not in context.selected_asset_check_keys:
                 continue

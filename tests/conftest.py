@@ -110,6 +110,14 @@ def warehouse_env(tmp_path, monkeypatch) -> Path:
     return path
 
 
+def project_instance(home: Path) -> dg.DagsterInstance:
+    """The instance of orchestration/dagster.yaml (copied to `home`) as Dagster's processes get it
+    with DAGSTER_HOME=home: its event log's files are under $DAGSTER_HOME, read when it loads."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DAGSTER_HOME", str(home))
+        return dg.DagsterInstance.from_config(str(home))
+
+
 def demo_env(root: Path) -> dict[str, str]:
     """The file profile's settings for a demo run as of 2026-11-24 under `root`."""
     return {
@@ -200,11 +208,15 @@ def real_history(real_data, tmp_path_factory):
     production, then the whole daily job once more on the newest snapshot."""
     from assets.sources import real_payloads
     from config.catalog import load_catalog
-    from tests.replays import replay
+    from tests.replays import ingest_assets, replay
 
     payloads, _ = real_payloads.scan(real_data, load_catalog())
     root = tmp_path_factory.mktemp("real-history")
     instance = dg.DagsterInstance.ephemeral()
-    for i, group in enumerate(real_payloads.vintages(payloads)):
-        run = replay(real_payloads.write_snapshot(group, root / f"vintage-{i}"), root, instance)
-    return run
+    *older, newest = real_payloads.vintages(payloads)
+    for i, group in enumerate(older):
+        ingested = replay(
+            real_payloads.write_snapshot(group, root / f"vintage-{i}"), root, instance, ingest_assets()
+        )
+        assert ingested.result.success, f"vintage {i} did not load"
+    return replay(real_payloads.write_snapshot(newest, root / f"vintage-{len(older)}"), root, instance)

@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +51,11 @@ class Replay:
         ]
 
 
-def replay(snapshot: Path, work: Path, instance: dg.DagsterInstance) -> Replay:
-    """The daily job on `snapshot`, into the warehouse in `work` (created, or kept from a last run)."""
+def replay(
+    snapshot: Path, work: Path, instance: dg.DagsterInstance, assets: Sequence[dg.AssetKey] | None = None
+) -> Replay:
+    """The daily job on `snapshot`, into the warehouse in `work` (created, or kept from a last
+    run); only `assets` of it when given."""
     env = {
         "THESIS_SOURCE_MODE": "replay",
         "THESIS_SNAPSHOT_DIR": str(snapshot),
@@ -64,9 +68,14 @@ def replay(snapshot: Path, work: Path, instance: dg.DagsterInstance) -> Replay:
         for name in ("THESIS_AS_OF", "THESIS_RECORD_DIR", "FRED_API_KEY", "THESIS_FORCE_REFETCH"):
             patch.delenv(name, raising=False)
         result = defs.resolve_job_def("thesis_daily").execute_in_process(
-            instance=instance, raise_on_error=False
+            instance=instance, raise_on_error=False, asset_selection=assets
         )
     return Replay(work / "warehouse.duckdb", work / "data", result)
+
+
+def ingest_assets() -> list[dg.AssetKey]:
+    """The ingest group's assets: the raw tables, loaded from the sources (or a snapshot)."""
+    return sorted(dg.AssetSelection.groups("ingest").resolve(defs.resolve_asset_graph()))
 
 
 def snapshot_of(payloads, out: Path, keep=lambda p: True) -> Path:

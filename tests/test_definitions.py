@@ -14,7 +14,8 @@ from assets.summary import SIGNAL_KEYS
 from config.theses import load_theses
 from expectations.suites import SUITES
 from orchestration.definitions import defs
-from tests.conftest import PROJECT_ROOT
+from orchestration.event_log import MAX_OPEN_FILES, PooledSqliteEventLogStorage
+from tests.conftest import PROJECT_ROOT, project_instance
 
 
 def graph():
@@ -109,7 +110,7 @@ def test_the_instance_queues_daemon_launched_runs_one_at_a_time_and_keeps_teleme
     at once its dequeue picks one, and none while one is in progress; a run leaves no telemetry log.
     (Dead workers and their retry: tests/test_run_retry.py, with a real daemon and a real kill.)"""
     shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", tmp_path / "dagster.yaml")
-    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    instance = project_instance(tmp_path)
     job = defs.resolve_job_def("thesis_daily")
     origin = RemoteJobOrigin(
         RemoteRepositoryOrigin(RegisteredCodeLocationOrigin("thesis_warehouse"), "__repository__"), job.name
@@ -154,3 +155,31 @@ def test_every_thesis_is_its_own_asset_and_waits_for_every_gated_table():
         assert thesis.title in g.get(dg.AssetKey(["theses", thesis.id])).description
     node = g.get(dg.AssetKey(["theses", "fed_cant_cut"]))
     assert node.group_name == "theses"
+
+
+def test_the_event_log_reuses_a_connection_per_file_and_commits_every_event(tmp_path):
+    """orchestration/event_log.py: the instance's event log is the pooled SQLite one, its files
+    where Dagster's default puts them, every event readable at once by another instance (another
+    process's view: each is committed on its own), and no more files open than its limit."""
+
+    @dg.asset
+    def tiny() -> int:
+        return 1
+
+    shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", tmp_path / "dagster.yaml")
+    writer, reader = project_instance(tmp_path), project_instance(tmp_path)
+    assert isinstance(writer.event_log_storage, PooledSqliteEventLogStorage)
+    runs = [dg.materialize([tiny], instance=writer).run_id for _ in range(MAX_OPEN_FILES + 2)]
+    assert {p.name for p in (tmp_path / "history" / "runs").glob("*.db")} == {
+        f"{r}.db" for r in ["index", *runs]
+    }
+    for run_id in runs:
+        stored = writer.get_records_for_run(run_id).records
+        assert [r.event_log_entry.dagster_event_type for r in reader.get_records_for_run(run_id).records] == [
+            r.event_log_entry.dagster_event_type for r in stored
+        ]
+        assert dg.DagsterEventType.RUN_SUCCESS in {r.event_log_entry.dagster_event_type for r in stored}
+    assert len(writer.event_log_storage._engines) == MAX_OPEN_FILES
+    assert reader.get_latest_materialization_event(dg.AssetKey("tiny")).run_id == runs[-1]
+    writer.dispose()
+    assert writer.event_log_storage._engines == {}

@@ -3,6 +3,7 @@ known answers, the spine's exemptions, Data Docs pruning, GX agreeing with its S
 staying out of the code location's imports."""
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from config.catalog import load_catalog
 from config.freshness import FRESHNESS_PATH, load_freshness, parse_freshness
 from config.gate import GATE_PATH, Allowances, GateConfigError, load_allowances, parse_gate
-from expectations.gx_runner import Validator, _prune, validate
+from expectations.gx_runner import MEMORY_PER_THREAD_MIB, Validator, _prune, cap_memory, validate
 from expectations.suites import SERIES_SUITES, SUITES
 from expectations.suites.price_series import price_series
 from expectations.suites.spec import SuiteInputs, spine_query
@@ -137,6 +138,48 @@ def test_the_price_profile_names_each_faulty_series_with_its_worst_day(prices):
         ("max_lag_days", "warn"): ["FXI"],
         ("allowed_gap_days", "warn"): ["MCHI"],
     }
+
+
+def test_under_the_gates_memory_cap_the_price_profile_spills_and_still_finds_the_jump(tmp_path):
+    """The cap is per thread; an in-memory database (the lake session) spills into the given
+    folder, not the working directory; and on a warehouse file the price profile over more rows
+    than fit under the cap (3,000 series x 3,000 days) completes, spilling, with the planted jump
+    found."""
+    with duckdb.connect() as memory:
+        memory.execute("set threads = 2")
+        cap_memory(memory, tmp_path / "spill")
+        settings = "select current_setting('memory_limit'), current_setting('temp_directory')"
+        assert memory.execute(settings).fetchone() == (
+            f"{2 * MEMORY_PER_THREAD_MIB}.0 MiB",
+            str(tmp_path / "spill"),
+        )
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("set threads = 2")
+        con.execute("create schema staging")
+        con.execute(
+            """
+            create table staging.int_prices__daily as
+            select 'synthetic' as source, printf('S%05d', s) as series_id,
+                   date '2015-01-01' + d::int as obs_date,
+                   case when s = 1234 and d = 2500 then 900.0 else 100.0 + (s % 7) + d / 1000 end as value
+            from range(3000) t1(s), range(3000) t2(d)
+            """
+        )
+        cap_memory(con, tmp_path / "unused")
+        # DuckDB's profile of the query says how much it spilled.
+        con.execute("pragma enable_profiling = 'json'")
+        con.execute(f"pragma profiling_output = '{tmp_path / 'profile.json'}'")
+        con.execute("""set custom_profiling_settings = '{"SYSTEM_PEAK_TEMP_DIR_SIZE": "true"}'""")
+        suite = price_series(SuiteInputs(as_of=dt.date(2023, 3, 20)))
+        frame = con.execute(suite.query, suite.params).df().set_index("series_id")
+        con.execute("pragma disable_profiling")
+    assert json.loads((tmp_path / "profile.json").read_text())["system_peak_temp_dir_size"] > 0
+    assert len(frame) == 3000
+    assert frame["max_abs_return_pct"].idxmax() == "S01234"
+    assert str(frame.loc["S01234", "worst_return_date"].date()) == str(
+        dt.date(2015, 1, 1) + dt.timedelta(2500)
+    )
+    assert not (tmp_path / "unused").exists()  # a file's own `<file>.tmp` is kept
 
 
 def test_the_coinbase_pre_exchange_weeks_are_not_checked_for_jumps_and_gaps():

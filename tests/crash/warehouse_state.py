@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 
 from config.resources import CONNECTION_CONFIG
+from tests.conftest import project_instance
 
 SCHEMAS = ("raw", "marts")
 # A log of runs, not data: a killed run's rows in it are history, not a divergence.
@@ -193,7 +194,7 @@ def step_phases() -> dict[str, str]:
 
 
 def instance_at(home: Path) -> dg.DagsterInstance:
-    return dg.DagsterInstance.from_config(str(home))
+    return project_instance(home)
 
 
 def last_step_started(home: Path, known: set[str]) -> tuple[str | None, str | None]:
