@@ -158,6 +158,31 @@ def _manifest(_block_network):
         subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, check=True)
 
 
+# pytest-xdist (`make test` runs on every core) gives each worker whole modules, so a module's
+# fixtures are built once; modules that share an expensive session fixture go to one worker
+# together, which builds it once.
+SHARED_FIXTURE_MODULES = {
+    "tests/test_calibration.py": "real_history",
+    "tests/test_real_data.py": "real_history",
+    "tests/test_published.py": "demo_run",
+    "tests/team/test_team_pipeline.py": "demo_run",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    # xdist's own `loadgroup` marks do nothing under pytest 9 (xdist 3.8 renames items through an
+    # attribute pytest no longer reads), hence a scheduler that groups by module path.
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return SHARED_FIXTURE_MODULES.get(module, module)
+
+    return ByModule(config, log)
+
+
 def pytest_sessionfinish(session) -> None:
     """Under pytest-xdist each worker holds the figures of its own tests: hand them to the
     controller, which prints them (below)."""

@@ -21,7 +21,7 @@ from tests.conftest import PROJECT_ROOT, dev_command
 from tests.dagster_dev import DEV_COMMAND, LOCATION, Dagster
 from tests.dagster_dev import dagster_dev as start_dagster_dev
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

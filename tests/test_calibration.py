@@ -14,8 +14,6 @@ from expectations.calibration import bounds, margin, observe, table
 
 # Bounds whose observed values come from curated seeds and package data, not from real payloads.
 NOT_FROM_PAYLOADS = {"mart_ai_cost"}
-# On the worker that builds `real_history` for tests/test_real_data.py too (pytest-xdist).
-pytestmark = pytest.mark.xdist_group("real_history")
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from orchestration.cli import Progress
 from orchestration.definitions import defs
 from tests.gate_routes import assert_same, both_routes
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("gate")]
+pytestmark = pytest.mark.e2e
 
 AS_OF = dt.date(2026, 11, 24)
 SUMMARY = dg.AssetKey(["marts", "thesis_summary"])

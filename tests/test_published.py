@@ -16,8 +16,6 @@ from config.theses import load_theses
 from orchestration import cli
 from tests.conftest import PROJECT_ROOT, demo_env
 
-# On the worker that builds `demo_run` for tests/team/test_team_pipeline.py too (pytest-xdist).
-pytestmark = pytest.mark.xdist_group("demo_run")
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
 
 

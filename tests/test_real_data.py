@@ -25,7 +25,7 @@ from config.catalog import load_catalog
 from tests.gate_routes import assert_same, both_routes
 from tests.replays import Replay, cli_run, replay, snapshot_of
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("real_history")]
+pytestmark = pytest.mark.e2e
 
 PILLARS = ["dollar", "equities", "crypto", "macro", "value_share", "ai_cost"]
 

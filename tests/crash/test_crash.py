@@ -14,7 +14,7 @@ import pytest
 from tests.crash import trials as harness
 from tests.crash.conftest import REPORTS
 
-pytestmark = [pytest.mark.crash, pytest.mark.xdist_group("crash")]
+pytestmark = pytest.mark.crash
 
 TRIALS = int(os.environ.get("THESIS_CRASH_TRIALS", "8"))
 SEED = int(os.environ.get("THESIS_CRASH_SEED", "20261124"))

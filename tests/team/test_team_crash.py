@@ -15,7 +15,7 @@ from tests.crash import trials as harness
 from tests.crash.conftest import REPORTS
 from tests.crash.team_lab import TeamLab
 
-pytestmark = [pytest.mark.crash, pytest.mark.xdist_group("team_crash")]
+pytestmark = pytest.mark.crash
 
 TRIALS = int(os.environ.get("THESIS_TEAM_CRASH_TRIALS", "3"))
 SEED = int(os.environ.get("THESIS_CRASH_SEED", "20261124"))

@@ -30,7 +30,7 @@ from tests.crash import warehouse_state as ws
 from tests.crash.conftest import REPORTS
 from tests.team.conftest import new_team
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("demo_run")]
+pytestmark = pytest.mark.e2e
 
 BIN = Path(sys.executable).parent
 RUNS = 2
