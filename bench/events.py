@@ -61,9 +61,9 @@ def stage_of(step_key: str, dbt_step: str | None) -> str:
 
 def read(dagster_home: Path, run_id: str | None = None) -> Timeline:
     """The timeline of `run_id` (default: the latest run) in the instance at `dagster_home`."""
-    import dagster as dg
+    from orchestration.event_log import instance_at
 
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+    with instance_at(dagster_home) as instance:
         if run_id is None:
             run_id = instance.get_runs(limit=1)[0].run_id
         records = instance.all_logs(run_id)

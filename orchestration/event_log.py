@@ -9,14 +9,18 @@ still committed on its own, so a killed run loses nothing it had stored.
 
 Configured in orchestration/dagster.yaml as the instance's `event_log_storage`; its files are
 where Dagster's default puts them (`$DAGSTER_HOME/history/runs/`), so an instance that used the
-default keeps its history.
+default keeps its history. The folder comes from $DAGSTER_HOME (an instance's config cannot name
+its own folder): code that loads an instance from a folder uses `instance_at`, not
+`DagsterInstance.from_config` alone, which would take another instance's event log.
 """
 
 import os
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import dagster as dg
 from dagster import StringSource
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
@@ -44,6 +48,12 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> "PooledSqliteEventLogStorage":
+        home = config_value["dagster_home"]
+        if not (Path(home) / "dagster.yaml").exists():
+            raise dg.DagsterInvariantViolationError(
+                f"DAGSTER_HOME={home} holds no dagster.yaml: this instance was loaded from another "
+                "folder, whose event log would be missed; load it with orchestration.event_log.instance_at"
+            )
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
@@ -86,3 +96,17 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def dispose(self) -> None:
         self._close_all()
         super().dispose()
+
+
+def instance_at(home: Path | str) -> dg.DagsterInstance:
+    """The instance whose dagster.yaml is in `home`, as Dagster's own processes load it with
+    DAGSTER_HOME=home (the variable is read while the instance loads, then restored)."""
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        return dg.DagsterInstance.from_config(str(home))
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = saved

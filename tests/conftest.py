@@ -110,14 +110,6 @@ def warehouse_env(tmp_path, monkeypatch) -> Path:
     return path
 
 
-def project_instance(home: Path) -> dg.DagsterInstance:
-    """The instance of orchestration/dagster.yaml (copied to `home`) as Dagster's processes get it
-    with DAGSTER_HOME=home: its event log's files are under $DAGSTER_HOME, read when it loads."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DAGSTER_HOME", str(home))
-        return dg.DagsterInstance.from_config(str(home))
-
-
 def demo_env(root: Path) -> dict[str, str]:
     """The file profile's settings for a demo run as of 2026-11-24 under `root`."""
     return {

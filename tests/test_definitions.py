@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from dagster._core.remote_origin import RegisteredCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
 from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
 
@@ -14,8 +15,8 @@ from assets.summary import SIGNAL_KEYS
 from config.theses import load_theses
 from expectations.suites import SUITES
 from orchestration.definitions import defs
-from orchestration.event_log import MAX_OPEN_FILES, PooledSqliteEventLogStorage
-from tests.conftest import PROJECT_ROOT, project_instance
+from orchestration.event_log import MAX_OPEN_FILES, PooledSqliteEventLogStorage, instance_at
+from tests.conftest import PROJECT_ROOT
 
 
 def graph():
@@ -110,7 +111,7 @@ def test_the_instance_queues_daemon_launched_runs_one_at_a_time_and_keeps_teleme
     at once its dequeue picks one, and none while one is in progress; a run leaves no telemetry log.
     (Dead workers and their retry: tests/test_run_retry.py, with a real daemon and a real kill.)"""
     shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", tmp_path / "dagster.yaml")
-    instance = project_instance(tmp_path)
+    instance = instance_at(tmp_path)
     job = defs.resolve_job_def("thesis_daily")
     origin = RemoteJobOrigin(
         RemoteRepositoryOrigin(RegisteredCodeLocationOrigin("thesis_warehouse"), "__repository__"), job.name
@@ -167,7 +168,7 @@ def test_the_event_log_reuses_a_connection_per_file_and_commits_every_event(tmp_
         return 1
 
     shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", tmp_path / "dagster.yaml")
-    writer, reader = project_instance(tmp_path), project_instance(tmp_path)
+    writer, reader = instance_at(tmp_path), instance_at(tmp_path)
     assert isinstance(writer.event_log_storage, PooledSqliteEventLogStorage)
     runs = [dg.materialize([tiny], instance=writer).run_id for _ in range(MAX_OPEN_FILES + 2)]
     assert {p.name for p in (tmp_path / "history" / "runs").glob("*.db")} == {
@@ -183,3 +184,10 @@ def test_the_event_log_reuses_a_connection_per_file_and_commits_every_event(tmp_
     assert reader.get_latest_materialization_event(dg.AssetKey("tiny")).run_id == runs[-1]
     writer.dispose()
     assert writer.event_log_storage._engines == {}
+    # Loaded from this folder while DAGSTER_HOME names another, it would miss this event log: refused.
+    with (
+        pytest.MonkeyPatch.context() as env,
+        pytest.raises(dg.DagsterInvariantViolationError, match=r"no dagster\.yaml"),
+    ):
+        env.setenv("DAGSTER_HOME", str(tmp_path / "elsewhere"))
+        dg.DagsterInstance.from_config(str(tmp_path))

@@ -19,8 +19,8 @@ import pytest
 from dagster._core.launcher.base import WorkerStatus
 
 from orchestration.definitions import defs
+from orchestration.event_log import instance_at
 from orchestration.run_launcher import LocalProcessRunLauncher, Worker, is_alive, run_worker
-from tests.conftest import project_instance
 from tests.crash.warehouse_state import fingerprints
 from tests.dagster_dev import AS_OF, LOCATION, Dagster, dagster_dev
 
@@ -85,7 +85,7 @@ def descendants(pid: int) -> list[int]:
 
 def test_a_killed_run_worker_is_detected_and_the_run_retried_once_from_the_failure(tmp_path):
     with dagster_dev(tmp_path / "dev") as server:
-        instance = project_instance(server.home)
+        instance = instance_at(server.home)
         run_id = launch(server)
         wait(
             lambda: KILL_DURING in steps(instance, run_id, dg.DagsterEventType.STEP_START),

@@ -22,7 +22,7 @@ from assets.sources.http import HttpClient
 from config.catalog import load_catalog
 from config.resources import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.definitions import defs
-from tests.conftest import project_instance
+from orchestration.event_log import instance_at
 
 KEY = "abcdefghijklmnopqrstuvwxyz012345"  # FRED's format: 32 lower-case alphanumerics
 NEEDLES = sorted({KEY, quote(KEY, safe="")})
@@ -150,7 +150,7 @@ def live_env(warehouse_env, tmp_path, monkeypatch) -> dict:
 def test_a_live_run_leaves_the_fred_key_nowhere(live_env, warehouse_env, capfd, caplog):
     caplog.set_level(logging.INFO)
     home, mock = live_env["home"], live_env["mock"]
-    with project_instance(home) as instance:
+    with instance_at(home) as instance:
         result = defs.resolve_job_def("thesis_daily").execute_in_process(
             instance=instance, raise_on_error=False
         )

@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 
 from config.resources import CONNECTION_CONFIG
-from tests.conftest import project_instance
+from orchestration.event_log import instance_at
 
 SCHEMAS = ("raw", "marts")
 # A log of runs, not data: a killed run's rows in it are history, not a divergence.
@@ -191,10 +191,6 @@ def step_phases() -> dict[str, str]:
             phase = "summary"
         phases[assets_def.node_def.name] = phase
     return phases
-
-
-def instance_at(home: Path) -> dg.DagsterInstance:
-    return project_instance(home)
 
 
 def last_step_started(home: Path, known: set[str]) -> tuple[str | None, str | None]:
