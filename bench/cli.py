@@ -121,7 +121,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default bench/results)")
     parser.add_argument(
-        "--label", help="file name suffix (default: none for a full run, else 'partial'/'quick')"
+        "--label",
+        help="file name suffix (default: none for a full run, else 'partial'/'quick'; 'merged' with --from)",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -138,6 +139,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         and args.years == 10
     )
     args.full = full and not args.profile
+    args.named = args.label is not None
     if args.label is None:
         args.label = "" if args.full else ("quick" if args.quick else "partial")
     return args
@@ -244,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
             and results["options"]["years"] == 10
             and not results["options"]["profile"]
         )
-        stem = results["date"] + ("" if args.full else "-merged")
+        # A named combination never replaces another day's `-merged` files.
+        stem = results["date"] + ("" if args.full else f"-{args.label if args.named else 'merged'}")
     else:
         stem = dt.date.today().isoformat() + (f"-{args.label}" if args.label else "")
         results = measure(args, stem)
