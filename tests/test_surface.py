@@ -29,6 +29,21 @@ def catalog_with_id(series_id: str) -> str:
     return yaml.safe_dump(catalog)
 
 
+def test_a_catalog_look_up_sees_the_series_of_a_copy_and_of_an_appended_list():
+    """`Catalog.get` keeps an index; a copy with other series (as tests and the bench widen the
+    catalog) or a series appended in place must be found, and a series no longer listed not."""
+    catalog = parse_catalog(CATALOG_PATH.read_text())
+    first = catalog.series[0]
+    assert catalog.get(first.source, first.id) is first
+    extra = first.model_copy(update={"id": "EXTRA"})
+    widened = catalog.model_copy(update={"series": [*catalog.series[1:], extra]})
+    assert widened.get(first.source, "EXTRA") is extra
+    with pytest.raises(KeyError, match="not in the catalog"):
+        widened.get(first.source, first.id)
+    catalog.series.append(extra)
+    assert catalog.get(first.source, "EXTRA") is extra
+
+
 def test_the_catalog_schema_accepts_real_ids():
     assert parse_catalog(catalog_with_id("NY.GDP.MKTP.CD")).series[0].id == "NY.GDP.MKTP.CD"
     assert parse_catalog(catalog_with_id("^GSPC")).series[0].id == "^GSPC"
