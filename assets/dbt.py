@@ -23,6 +23,7 @@ from dagster_dbt import (
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
 from assets.raw import ident
+from assets.warmup import import_in_background
 from config.resources import DBT_PROJECT_DIR, DbtResource, WarehouseResource, dbt_executable, dbt_target_dir
 from config.theses import load_theses, signal_pairs
 
@@ -64,6 +65,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # $THESIS_PROFILE, then $WAREHOUSE_PATH or the lake's catalog and data path): point it at the
     # warehouse the resource resolved, so dbt and the Python assets always share one warehouse.
     os.environ.update(warehouse.dbt_env())
+    # The gate and the report import their libraries on the core dbt leaves idle (assets/warmup.py).
+    import_in_background()
     # Unit tests check the models' logic on fixed rows, not the day's data: they run in `make test`
     # (tests/test_dbt_unit_tests.py), as dbt advises, and keep the daily build to models and data tests.
     invocation = dbt.cli(

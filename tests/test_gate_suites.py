@@ -30,6 +30,30 @@ def test_loading_the_definitions_does_not_import_great_expectations():
     assert subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=False).returncode == 0
 
 
+def test_the_imports_started_while_dbt_runs_cover_the_gate_and_the_report():
+    """assets.warmup imports, in a thread during the dbt step, what the gate and the report import
+    on first use: after it, a Validator and a rendered chart import no GX or matplotlib module
+    of their own, and a module that fails to import there does not stop the others."""
+    code = """
+import sys
+from assets.warmup import AFTER_DBT, import_in_background
+assert "great_expectations" not in sys.modules
+import_in_background(("no_such_module_for_the_warmup", *AFTER_DBT)).join()
+assert all(name in sys.modules for name in AFTER_DBT), "an import after the failed one did not run"
+before = set(sys.modules)
+from assets.report import _figure, _png
+from expectations.gx_runner import Validator
+Validator()
+figure, axes = _figure()
+axes.plot([1, 2])
+_png(figure)
+late = sorted(m for m in set(sys.modules) - before if m.startswith(("great_expectations", "matplotlib")))
+assert not late, f"imported after the warm-up: {late[:10]} ({len(late)})"
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_gate_settings_name_only_known_marts_and_series_and_reuse_the_freshness_policy():
     allowances = load_allowances()
     assert set(allowances.settings.marts) <= set(SUITES)
