@@ -121,17 +121,43 @@ def test_a_load_merged_in_batches_stores_and_counts_what_one_merge_would(tmp_pat
 
 
 def test_a_first_load_inserts_and_counts_what_the_merge_would(tmp_path):
-    incoming = raw._with_lineage(parsed(BODY), fred.CONNECTOR.schema)
+    incoming, bodies = raw._batch_tables([parsed(BODY)], fred.CONNECTOR.schema)
     results = []
     for first in (True, False):
         with duckdb.connect(str(tmp_path / f"wh-{first}.duckdb")) as connection:
             raw.ensure_tables(connection, fred.CONNECTOR)
-            stats = raw.upsert(connection, fred.CONNECTOR, incoming, first=first)
+            stats = raw.upsert(connection, fred.CONNECTOR, incoming, bodies=bodies, first=first)
             results.append((stats, snapshot(connection)))
     assert results[0] == results[1]
     assert [(s.series_id, s.rows_in_body, s.rows_new, s.rows_revised) for s in results[0][0]] == [
         ("DTWEXBGS", 3, 3, 0)
     ]
+
+
+@pytest.mark.parametrize("held", [False, True], ids=["first load", "merge"])
+def test_each_row_of_a_batch_gets_the_lineage_of_its_own_body(con, held):
+    # One batch of three bodies, each fetched at its own time from its own origin: the rows are
+    # numbered by body and DuckDB joins each body's lineage in (raw._batch_tables).
+    def fetched(series: str, origin: str, when: dt.datetime) -> raw.Parsed:
+        csv = BODY.replace("DTWEXBGS", series)
+        b = Body("fred", series, "csv", csv.encode(), origin, when, f"test://fred/{series}")
+        return raw.Parsed(b, fred.parse(b))
+
+    if held:  # the table already holds DTWEXBGS, so the batch is merged rather than inserted
+        raw.load(con, fred.CONNECTOR, [fetched("DTWEXBGS", "replay", NOW - dt.timedelta(days=9))], [], "r0")
+    batch = [
+        fetched("DTWEXBGS", "replay", NOW),
+        fetched("SP500", "live", NOW + dt.timedelta(hours=1)),
+        fetched("DEXCHUS", "demo", NOW + dt.timedelta(hours=2)),
+    ]
+    raw.load(con, fred.CONNECTOR, batch, [], run_id="r1")
+    expected = {p.body.key: (p.body.origin, p.body.fetched_at, p.body.sha256) for p in batch}
+    if held:  # its values are unchanged: its rows keep the lineage of the body that first had them
+        expected["DTWEXBGS"] = ("replay", NOW - dt.timedelta(days=9), expected["DTWEXBGS"][2])
+    rows = con.execute(
+        "select series_id, origin, fetched_at, body_sha256, count(*) from raw.fred_observations group by all"
+    ).fetchall()
+    assert {r[0]: r[1:4] for r in rows} == expected and {r[4] for r in rows} == {3}
 
 
 def test_a_load_joins_only_batches_holding_a_series_the_table_already_has(con, monkeypatch):
@@ -142,9 +168,9 @@ def test_a_load_joins_only_batches_holding_a_series_the_table_already_has(con, m
     )
     upsert, firsts = raw.upsert, []
 
-    def recording_upsert(*args, first=False):
+    def recording_upsert(*args, first=False, **kw):
         firsts.append(first)
-        return upsert(*args, first=first)
+        return upsert(*args, first=first, **kw)
 
     monkeypatch.setattr(raw, "UPSERT_BATCH_ROWS", 4)  # one body per batch
     monkeypatch.setattr(raw, "upsert", recording_upsert)
@@ -174,7 +200,7 @@ def test_a_load_in_many_batches_does_not_hold_the_batches_it_has_merged(con, mon
     monkeypatch.setattr(raw, "UPSERT_BATCH_ROWS", 2_000)  # one body per batch
     monkeypatch.setattr(raw, "upsert", measuring_upsert)
     raw.load(con, fred.CONNECTOR, (body(i) for i in range(30)), [], run_id="r1")
-    batch = raw._with_lineage(body(0), fred.CONNECTOR.schema).nbytes
+    batch = sum(table.nbytes for table in raw._batch_tables([body(0)], fred.CONNECTOR.schema))
     assert len(allocated) == 30 and allocated[-1] - allocated[0] < 3 * batch
 
 
