@@ -372,8 +372,8 @@ def load(
         # join. Read once (one column), and kept up to date as the batches merge.
         series_ids = con.table(f"raw.{ident(connector.table)}").select(ident(connector.series_column))
         held = {series for (series,) in series_ids.distinct().fetchall()}
-        # Bodies are merged a batch at a time, still in the one transaction: the lineage columns
-        # (a SHA-256 per row) of thousands of series at once would double the load's memory. A
+        # Bodies are merged a batch at a time, still in the one transaction: a source of thousands
+        # of series is never held in memory at once (the bodies may arrive from a generator). A
         # series is never split, so the batches touch disjoint keys and merge as one would.
         for batch in _batches(parsed, UPSERT_BATCH_ROWS):
             rows, bodies = _batch_tables(batch, connector.schema)
