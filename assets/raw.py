@@ -214,13 +214,9 @@ def _batch_tables(batch: Sequence[Parsed], schema: pa.Schema) -> tuple[pa.Table,
             for i, p in enumerate(batch)
         ]
     )
-    bodies = {
-        BODY: pa.array(range(len(batch)), pa.int32()),
-        "origin": pa.array([p.body.origin for p in batch], pa.string()),
-        "fetched_at": pa.array([p.body.fetched_at for p in batch], LINEAGE.field("fetched_at").type),
-        "body_sha256": pa.array([p.body.sha256 for p in batch], pa.string()),
-    }
-    return rows, pa.table(bodies, schema=_BODIES)
+    lineage = zip(*((p.body.origin, p.body.fetched_at, p.body.sha256) for p in batch), strict=True)
+    columns = [pa.array(values, field.type) for field, values in zip(LINEAGE, lineage, strict=True)]
+    return rows, pa.Table.from_arrays([pa.array(range(len(batch)), pa.int32()), *columns], schema=_BODIES)
 
 
 def _key_match(connector: RawTable, incoming: pa.Table) -> str:
