@@ -74,8 +74,9 @@ $(DAGSTER_HOME)/dagster.yaml: $(INSTANCE_YAML)
 	@mkdir -p $(DAGSTER_HOME)
 	cp $< $@
 
-$(MANIFEST): $(DBT_SOURCES) $(RUNTIME_STAMP)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet
+# With the runs' vars (config/theses/), so a run's `dbt build` reuses this parse, even in a new warehouse.
+$(MANIFEST): $(DBT_SOURCES) $(wildcard config/theses/*.yaml) $(RUNTIME_STAMP)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --vars "$$(../$(BIN)/python -m config.theses --dbt-vars)"
 	@touch $@
 
 run: $(RUNTIME_STAMP) $(DAGSTER_HOME)/dagster.yaml $(MANIFEST) ## run the whole pipeline on the demo data and print the thesis summary

@@ -7,7 +7,6 @@ Great Expectations gates). The manifest is built by `make` (`dbt parse`), never 
 under `dagster dev` it is re-parsed when the project changes.
 """
 
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -25,7 +24,7 @@ from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 from assets.raw import ident
 from assets.warmup import import_in_background
 from config.resources import DBT_PROJECT_DIR, DbtResource, WarehouseResource, dbt_executable, dbt_target_dir
-from config.theses import load_theses, signal_pairs
+from config.theses import dbt_vars, load_theses
 
 
 class VenvDbtProjectPreparer(DagsterDbtProjectPreparer):
@@ -33,8 +32,17 @@ class VenvDbtProjectPreparer(DagsterDbtProjectPreparer):
 
     def _prepare_manifest(self, project: DbtProject) -> None:
         dbt = DbtResource(project_dir=project, dbt_executable=dbt_executable())
-        dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        dbt.cli(["parse", "--quiet", *_parse_vars()], target_path=project.target_path).wait()
         self._invalidate_seeds_in_partial_parse(project)
+
+
+def _parse_vars() -> list[str]:
+    """The runs' `--vars`, so their builds reuse this parse; none while a thesis file is invalid,
+    which the definitions then report (file, line and key) as they load."""
+    try:
+        return ["--vars", dbt_vars(load_theses())]
+    except ValueError:
+        return []
 
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -70,7 +78,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # Unit tests check the models' logic on fixed rows, not the day's data: they run in `make test`
     # (tests/test_dbt_unit_tests.py), as dbt advises, and keep the daily build to models and data tests.
     invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test", "--vars", signal_vars()],
+        ["build", "--exclude-resource-type", "unit_test", "--vars", dbt_vars(load_theses())],
         context=context,
         target_path=dbt_target_dir(),
     )
@@ -86,12 +94,6 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
                     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
                     event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
             yield event
-
-
-def signal_vars() -> str:
-    """The pairs the theses compare, for marts.signal_pairs: read from config/theses/ when the
-    step runs. Compact JSON (valid YAML for dbt), one argument without spaces."""
-    return json.dumps({"signal_pairs": signal_pairs(load_theses())}, separators=(",", ":"))
 
 
 def _relation(context: dg.AssetExecutionContext, output: dg.Output) -> str | None:

@@ -1,8 +1,6 @@
 """A throwaway home for one measured run: its own warehouse, data folder and DAGSTER_HOME.
 
-The folder is always the same (`bench/.work/`, git-ignored), wiped before each use: dbt keys its
-partial parse on the values of the env vars its profile reads, so a new WAREHOUSE_PATH per run
-would make every run pay a full `dbt parse` that no real user ever pays.
+The folder is always the same (`bench/.work/`, git-ignored), wiped before each use.
 """
 
 import os

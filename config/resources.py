@@ -57,8 +57,8 @@ def dbt_target_dir(data: Path | None = None) -> Path:
     """dbt's artifacts and logs for the runs of one data folder (`data`, else `data_dir()`):
     manifest, run_results.json, compiled SQL, dbt.log. One folder per data folder, so two
     warehouses (a replay beside the daily run, the tests' temporary ones) never write each other's
-    artifacts, and each keeps its partial parse (dbt re-parses fully when the profile, which names
-    the warehouse, changes)."""
+    artifacts. A new one starts from `make`'s parse (dagster-dbt copies it in), which holds in any
+    folder: the profile names the warehouse file alone (config/dbt_file_plugin.py)."""
     return (data or data_dir()) / "dbt-target"
 
 

@@ -12,8 +12,10 @@ and evidence templates must format. An error reads
 column 'dxy_change'`.
 """
 
+import argparse
 import difflib
 import functools
+import json
 import re
 import string
 import sys
@@ -301,6 +303,13 @@ def signal_pairs(theses: dict[str, Thesis]) -> list[dict[str, str]]:
     return [{"series": series, "against": against} for series, against in sorted(pairs)]
 
 
+def dbt_vars(theses: dict[str, Thesis]) -> str:
+    """dbt's `--vars` for these theses: the pairs they compare (marts.signal_pairs), as compact JSON
+    (valid YAML, one argument without spaces). The run's `dbt build` and `make`'s `dbt parse` pass the
+    same, so the build reuses that parse: dbt re-parses the whole project when its vars change."""
+    return json.dumps({"signal_pairs": signal_pairs(theses)}, separators=(",", ":"))
+
+
 @functools.cache
 def mart_schemas(dbt_dir: Path = DBT_DIR) -> dict[str, dict[str, str]]:
     """{mart: {column: data_type}} from the pillar marts' dbt YAML (their contracts are enforced)."""
@@ -414,13 +423,20 @@ def load_theses(directory: Path = THESES_DIR) -> dict[str, Thesis]:
     return {path.stem: load_thesis(path) for path in paths}
 
 
-def main() -> int:
-    """`python -m config.theses`: every thesis file validated, one line each, or the errors."""
+def main(argv: list[str] | None = None) -> int:
+    """`python -m config.theses`: every thesis file validated, one line each, or the errors.
+    With `--dbt-vars`: the theses' dbt vars alone (`make` parses the dbt project with them)."""
+    parser = argparse.ArgumentParser(prog="python -m config.theses", description=main.__doc__)
+    parser.add_argument("--dbt-vars", action="store_true", help="print the theses' dbt vars alone")
+    args = parser.parse_args(argv)
     try:
         theses = load_theses()
     except ValueError as exc:  # ThesisConfigError, or the catalog's CatalogError
         print(exc, file=sys.stderr)
         return 1
+    if args.dbt_vars:
+        print(dbt_vars(theses))
+        return 0
     for t in theses.values():
         conditions_ = t.conditions()
         signals = sum(c.signal is not None for c in conditions_)

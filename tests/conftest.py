@@ -145,9 +145,11 @@ def demo_run(tmp_path_factory, _manifest):
 def _manifest(_block_network):
     """The dbt manifest the definitions load; `make` builds it, this parses once if it is missing."""
     from config.resources import DBT_PROJECT_DIR, dbt_executable
+    from config.theses import dbt_vars, load_theses
 
     if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
-        subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, check=True)
+        command = [dbt_executable(), "parse", "--quiet", "--vars", dbt_vars(load_theses())]
+        subprocess.run(command, cwd=DBT_PROJECT_DIR, check=True)
 
 
 # pytest-xdist (`make test` runs on every core) gives each worker whole modules, so a module's

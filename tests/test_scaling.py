@@ -4,12 +4,15 @@ dbt profile and the Dagster resources unchanged. No connection is opened, nothin
 import contextvars
 
 import dagster as dg
+import pytest
 from dbt.adapters.duckdb.credentials import DuckDBCredentials
 from dbt.config.profile import Profile, read_profile
 from dbt.config.renderer import ProfileRenderer
 from dbt_common.context import set_invocation_context
+from dbt_common.exceptions import DbtRuntimeError
 
 from assets.publish import published_warehouse
+from config.dbt_file_plugin import Plugin, warehouse_path
 from config.resources import DBT_PROJECT_DIR, SourceSettings, WarehouseResource
 
 TARGET = "md:thesis_warehouse"
@@ -39,10 +42,22 @@ def test_a_motherduck_warehouse_path_reaches_dbt_and_the_resources_unchanged(mon
     assert warehouse.resolved_path() == TARGET and not warehouse.is_local_file()
 
 
-def test_a_local_path_is_what_dbt_gets_too(tmp_path):
+def test_a_local_path_is_what_dbt_opens_too(tmp_path, monkeypatch):
     path = str(tmp_path / "warehouse.duckdb")
-    assert dbt_credentials({"WAREHOUSE_PATH": path}).path == path
+    credentials = dbt_credentials({"WAREHOUSE_PATH": path})
+    # The profile names the file alone, so dbt's last parse stays valid in any folder (dbt compares
+    # the profiles); its plugin, when dbt connects, opens the file in $WAREHOUSE_PATH's folder.
+    assert credentials.path == "warehouse.duckdb"
+    monkeypatch.setenv("WAREHOUSE_PATH", path)
+    Plugin("file", {}, credentials).update_connection_config(credentials, {})
+    assert credentials.path == path
     assert WarehouseResource(path=path).resolved_path() == path
+
+
+def test_dbt_refuses_a_warehouse_path_that_changed_after_its_profile_was_rendered(tmp_path, monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "other.duckdb"))
+    with pytest.raises(DbtRuntimeError, match=r"other\.duckdb"):
+        warehouse_path("warehouse.duckdb")
 
 
 def test_publishing_makes_no_file_copy_of_a_remote_warehouse(monkeypatch, tmp_path):

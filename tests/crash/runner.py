@@ -1,8 +1,7 @@
 """Run the pipeline exactly as users do (`python -m orchestration.cli run`), and kill it.
 
 Every run of a harness happens in one fixed folder (`Lab.work`), reset from a saved state before
-each trial: dbt's profile reads $WAREHOUSE_PATH, and a path that never changes keeps dbt's
-partial parse warm, which is most of what makes a trial cheap.
+each trial, dbt's last parse (the data folder's dbt-target) included.
 """
 
 import os
