@@ -7,7 +7,7 @@ It reads as fast as it can while runs write, each read in a fresh session (a new
   * as a tool on the latest state: attach read-only without a snapshot (whatever was committed
     last) and check that every raw row has its load's audit row: one load is one commit, so a
     torn load would show rows without their audit.
-It stops when the stop file appears and prints its counts as JSON.
+It stops after one more read once the stop file appears, and prints its counts as JSON.
 """
 
 import json
@@ -71,9 +71,14 @@ def main(stop: Path) -> dict:
     latest: set[int] = set()
     errors: list[str] = []
     started = time.monotonic()
-    while not stop.exists():
+    while True:
+        # The stop file appears once the runs have ended: the read begun after seeing it is the
+        # last, so a read always follows the last publish (a read takes seconds under load).
+        last = stop.exists()
         try:
             if lake.latest_published(target) is None:  # before the first publish
+                if last:
+                    break
                 counts["waits"] += 1
                 time.sleep(0.2)
                 continue
@@ -91,6 +96,8 @@ def main(stop: Path) -> dict:
             counts["errors"] += 1
             errors.append(f"{type(exc).__name__}: {exc}"[:300])
             time.sleep(0.2)  # e.g. the catalog not created yet
+        if last:
+            break
     return {
         **counts,
         "seconds": round(time.monotonic() - started, 1),
